@@ -1,0 +1,34 @@
+//! One module per subcommand. Commands are thin: parse arguments, call the stages, print.
+
+// TEMP pub mod generate;
+pub mod ingest;
+pub mod schema;
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+/// Create `dir`, refusing a non-empty one unless `force` (a report must never silently mix
+/// with an earlier run's files).
+pub fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
+    if dir.exists() {
+        let non_empty = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read output directory {}", dir.display()))?
+            .next()
+            .is_some();
+        if non_empty && !force {
+            bail!("output directory {} is not empty; choose a new one or pass --force", dir.display());
+        }
+        if non_empty {
+            for e in std::fs::read_dir(dir)? {
+                let p = e?.path();
+                if p.is_dir() {
+                    std::fs::remove_dir_all(&p).with_context(|| format!("clearing {}", p.display()))?;
+                } else {
+                    std::fs::remove_file(&p).with_context(|| format!("clearing {}", p.display()))?;
+                }
+            }
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create output directory {}", dir.display()))
+}

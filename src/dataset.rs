@@ -1,0 +1,241 @@
+//! The canonical dataset: where ingested tables live between commands.
+//!
+//! On disk it is a hive-partitioned parquet tree, `<dir>/<table>/date=YYYY-MM-DD/data.parquet`
+//! (zstd; records without a time under `date=__HIVE_DEFAULT_PARTITION__`, the hive convention
+//! for null), plus `manifest.json` and `rejects.jsonl` — readable by polars, DuckDB, Spark and
+//! pandas without entrascope. Each partition is written once, sorted by (time, id), so the
+//! same inputs give the same bytes whatever the batch boundaries were.
+//!
+//! Every later command takes either such a directory or raw inputs; [`Dataset::open`] makes
+//! both look the same: one lazy frame per canonical table.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use polars::prelude::*;
+
+use crate::ingest::{self, IngestReport, Sink};
+use crate::schema::{col, empty_frame, Table};
+
+/// The partition directory name of rows without a time.
+pub const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
+pub const MANIFEST: &str = "manifest.json";
+pub const REJECTS: &str = "rejects.jsonl";
+
+/// Sorts a table frame into its canonical order: time (nulls last), then id.
+pub fn sort_canonical(df: &DataFrame) -> Result<DataFrame> {
+    Ok(df.sort(
+        [col::TIME, col::ID],
+        SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true),
+    )?)
+}
+
+/// Keeps frames in memory (raw inputs given to a command that is not `ingest`).
+#[derive(Default)]
+pub struct MemorySink {
+    frames: BTreeMap<Table, Vec<DataFrame>>,
+}
+
+impl Sink for MemorySink {
+    fn write(&mut self, table: Table, df: DataFrame) -> Result<()> {
+        self.frames.entry(table).or_default().push(df);
+        Ok(())
+    }
+}
+
+impl MemorySink {
+    /// One sorted frame per table (empty tables with their schema).
+    pub fn into_tables(self) -> Result<BTreeMap<Table, DataFrame>> {
+        let mut frames = self.frames;
+        let mut out = BTreeMap::new();
+        for t in Table::ALL {
+            let parts = frames.remove(&t).unwrap_or_default();
+            let df = concat_frames(t, parts)?;
+            out.insert(t, sort_canonical(&df)?);
+        }
+        Ok(out)
+    }
+}
+
+fn concat_frames(table: Table, parts: Vec<DataFrame>) -> Result<DataFrame> {
+    let mut iter = parts.into_iter();
+    let Some(mut acc) = iter.next() else { return Ok(empty_frame(table)) };
+    for df in iter {
+        acc.vstack_mut_owned(df)?;
+    }
+    acc.rechunk_mut_par();
+    Ok(acc)
+}
+
+/// Writes parts per (table, day) while ingesting; [`ParquetSink::finish`] merges each day
+/// into one sorted file.
+pub struct ParquetSink {
+    dir: PathBuf,
+    part: u64,
+}
+
+impl ParquetSink {
+    pub fn new(dir: &Path) -> Self {
+        ParquetSink { dir: dir.to_path_buf(), part: 0 }
+    }
+
+    /// Merge every day's parts into one sorted `data.parquet`.
+    pub fn finish(self) -> Result<()> {
+        for t in Table::ALL {
+            let tdir = self.dir.join(t.name());
+            if !tdir.exists() {
+                continue;
+            }
+            for day in sorted_dirs(&tdir)? {
+                let parts = sorted_files(&day, "part-")?;
+                let frames = parts.iter().map(|p| read_parquet(p)).collect::<Result<Vec<_>>>()?;
+                let df = sort_canonical(&concat_frames(t, frames)?)?;
+                write_parquet(&day.join("data.parquet"), df)?;
+                for p in parts {
+                    fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Sink for ParquetSink {
+    fn write(&mut self, table: Table, df: DataFrame) -> Result<()> {
+        for (day, part) in split_by_day(&df)? {
+            let dir = self.dir.join(table.name()).join(format!("date={day}"));
+            fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            self.part += 1;
+            write_parquet(&dir.join(format!("part-{:08}.parquet", self.part)), part)?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows grouped by UTC day of `time` (in first-appearance order within each day).
+fn split_by_day(df: &DataFrame) -> Result<Vec<(String, DataFrame)>> {
+    let times = df.column(col::TIME)?.datetime()?.physical().clone();
+    let mut groups: BTreeMap<Option<i64>, Vec<IdxSize>> = BTreeMap::new();
+    for (i, t) in times.iter().enumerate() {
+        groups.entry(t.map(|t| t.div_euclid(86_400_000_000))).or_default().push(i as IdxSize);
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (day, idx) in groups {
+        let name = match day {
+            Some(d) => ingest::time::date_of(d * 86_400_000_000),
+            None => NULL_PARTITION.to_string(),
+        };
+        let part = df.take(&IdxCa::from_vec("idx".into(), idx))?;
+        out.push((name, part));
+    }
+    Ok(out)
+}
+
+fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
+    let f = fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let written = ParquetWriter::new(f).with_compression(ParquetCompression::Zstd(None)).finish(&mut df);
+    Context::with_context(written, || format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let f = fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    Context::with_context(ParquetReader::new(f).finish(), || format!("reading {}", path.display()))
+}
+
+fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .with_context(|| format!("listing {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+fn sorted_files(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .with_context(|| format!("listing {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "parquet")
+                && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix))
+        })
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// The canonical tables, ready to query, and where they came from.
+pub struct Dataset {
+    pub tables: BTreeMap<Table, LazyFrame>,
+    /// The ingest report when the inputs were raw; `None` for a dataset directory.
+    pub report: Option<IngestReport>,
+    /// The dataset directory's manifest, when opened from one.
+    pub manifest: Option<serde_json::Value>,
+}
+
+impl Dataset {
+    /// Whether `path` is a dataset directory written by `entrascope ingest`.
+    pub fn is_dataset_dir(path: &Path) -> bool {
+        path.is_dir() && path.join(MANIFEST).is_file() && Table::ALL.iter().any(|t| path.join(t.name()).is_dir() || path.join(MANIFEST).is_file())
+    }
+
+    /// Open a dataset directory, or ingest raw inputs in memory.
+    pub fn open(inputs: &[PathBuf], opts: &ingest::Options) -> Result<Dataset> {
+        if let [one] = inputs {
+            if Self::is_dataset_dir(one) {
+                return Self::open_dir(one);
+            }
+        }
+        let mut sink = MemorySink::default();
+        let report = ingest::run(inputs, opts, &mut sink)?;
+        let tables = sink.into_tables()?.into_iter().map(|(t, df)| (t, df.lazy())).collect();
+        Ok(Dataset { tables, report: Some(report), manifest: None })
+    }
+
+    fn open_dir(dir: &Path) -> Result<Dataset> {
+        let manifest_path = dir.join(MANIFEST);
+        let text = fs::read_to_string(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?;
+        let manifest: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON; re-run entrascope ingest", manifest_path.display()))?;
+        let mut tables = BTreeMap::new();
+        for t in Table::ALL {
+            tables.insert(t, scan_table(dir, t)?);
+        }
+        Ok(Dataset { tables, report: None, manifest: Some(manifest) })
+    }
+
+    pub fn table(&self, t: Table) -> LazyFrame {
+        self.tables.get(&t).cloned().unwrap_or_else(|| empty_frame(t).lazy())
+    }
+}
+
+/// Lazily scan every partition of one table, with the canonical schema enforced.
+fn scan_table(dir: &Path, t: Table) -> Result<LazyFrame> {
+    let tdir = dir.join(t.name());
+    if !tdir.is_dir() {
+        return Ok(empty_frame(t).lazy());
+    }
+    let mut files = Vec::new();
+    for day in sorted_dirs(&tdir)? {
+        files.extend(sorted_files(&day, "")?);
+    }
+    if files.is_empty() {
+        return Ok(empty_frame(t).lazy());
+    }
+    let args = ScanArgsParquet {
+        hive_options: HiveOptions::new_disabled(),
+        ..Default::default()
+    };
+    let mut scans = Vec::with_capacity(files.len());
+    for f in &files {
+        let Some(path) = f.to_str() else { bail!("dataset path {} is not UTF-8", f.display()) };
+        let scan = LazyFrame::scan_parquet(PlRefPath::from(path), args.clone());
+        scans.push(Context::with_context(scan, || format!("scanning {}", f.display()))?);
+    }
+    let names: Vec<&str> = t.doc().columns.iter().map(|c| c.name).collect();
+    Ok(concat(scans, UnionArgs::default())?.select(names.into_iter().map(polars::prelude::col).collect::<Vec<_>>()))
+}

@@ -1,0 +1,199 @@
+//! Per-entry accounting: every record a reader finds ends here as a canonical row, a reject
+//! (with position, reason and the first 500 bytes) or a skip (a log category entrascope
+//! does not model). Readers locate records; [`EntryAcc`] classifies, maps and counts them,
+//! so the "nothing lost" arithmetic lives in one place.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::DataFrame;
+use serde::Serialize;
+
+use super::map::{classify, map_record, style, Kind, MapError, Provenance};
+use super::raw::RawRecord;
+use crate::schema::{Table, TableBuilders};
+
+/// Where a record sits in its file: a line (NDJSON, CSV) or an element index (JSON arrays).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    Line(i64),
+    Index(i64),
+}
+
+impl Position {
+    pub fn ordinal(self) -> i64 {
+        match self {
+            Position::Line(n) | Position::Index(n) => n,
+        }
+    }
+}
+
+/// One rejected record, as written to `rejects.jsonl`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reject {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<i64>,
+    pub byte_offset: u64,
+    pub reason: String,
+    /// The first 500 bytes of the record (lossy UTF-8).
+    pub snippet: String,
+}
+
+/// Counts for one table within one entry.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub read: u64,
+    pub loaded: u64,
+    pub duplicate: u64,
+}
+
+/// What one readable entry (a file, or an archive member) held.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EntryReport {
+    pub name: String,
+    pub bytes: u64,
+    /// Detected export shapes (`azure_monitor_ndjson`, `log_analytics_csv` …).
+    pub formats: Vec<String>,
+    pub records: u64,
+    pub loaded: u64,
+    pub duplicate: u64,
+    pub rejected: u64,
+    /// Records of log categories entrascope does not model, by category.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped_categories: BTreeMap<String, u64>,
+    pub tables: BTreeMap<&'static str, Counts>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl EntryReport {
+    pub fn skipped(&self) -> u64 {
+        self.skipped_categories.values().sum()
+    }
+}
+
+/// The result of reading one entry.
+pub struct EntryOutput {
+    pub report: EntryReport,
+    pub frames: [(Table, DataFrame); 4],
+    pub rejects: Vec<Reject>,
+    /// Records whose kind was recognised (used to decide "this is not an export at all").
+    pub recognised: u64,
+}
+
+/// Accumulates one entry's rows and accounting.
+pub struct EntryAcc {
+    name: String,
+    builders: TableBuilders,
+    report: EntryReport,
+    rejects: Vec<Reject>,
+    recognised: u64,
+    unknown: u64,
+}
+
+const SNIPPET_BYTES: usize = 500;
+
+fn snippet(bytes: &[u8]) -> String {
+    let mut end = bytes.len().min(SNIPPET_BYTES);
+    while end > 0 && end < bytes.len() && (bytes[end] & 0xC0) == 0x80 {
+        end -= 1; // do not cut a UTF-8 sequence in half
+    }
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+impl EntryAcc {
+    pub fn new(name: &str, bytes: u64) -> Self {
+        EntryAcc {
+            name: name.to_string(),
+            builders: TableBuilders::default(),
+            report: EntryReport { name: name.to_string(), bytes, ..Default::default() },
+            rejects: Vec::new(),
+            recognised: 0,
+            unknown: 0,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn note_format(&mut self, format: &str) {
+        if !self.report.formats.iter().any(|f| f == format) {
+            self.report.formats.push(format.to_string());
+        }
+    }
+
+    /// Add a note shown in the manifest for this entry.
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.report.notes.push(note.into());
+    }
+
+    /// One record found by a reader. `container` is the shape around it (`ndjson`, `array`,
+    /// `page`, `records`, `csv`, `api`); `raw` is its bytes (for the reject snippet).
+    pub fn record(&mut self, env: &RawRecord<'_>, container: &str, pos: Position, byte_offset: u64, raw: &[u8]) {
+        self.report.records += 1;
+        let kind = classify(env);
+        let format = format!("{}_{}", style(env), container);
+        self.note_format(&format);
+        let prov = Provenance { file: &self.name, format: &format, record: pos.ordinal() };
+        match map_record(env, &kind, prov) {
+            Ok(row) => {
+                self.recognised += 1;
+                let table = row.table();
+                self.builders.push(&row);
+                self.report.tables.entry(table.name()).or_default().read += 1;
+            }
+            Err(MapError::Skip(_)) => {
+                self.recognised += 1;
+                let cat = match kind {
+                    Kind::OtherCategory(c) => c,
+                    _ => "other".to_string(),
+                };
+                *self.report.skipped_categories.entry(cat).or_default() += 1;
+            }
+            Err(MapError::Reject(reason)) => {
+                if kind == Kind::Unknown {
+                    self.unknown += 1;
+                } else {
+                    self.recognised += 1;
+                }
+                self.push_reject(pos, byte_offset, reason, raw);
+            }
+        }
+    }
+
+    /// A record (or a stretch of bytes) that could not be read at all.
+    pub fn reject(&mut self, pos: Position, byte_offset: u64, reason: impl Into<String>, raw: &[u8]) {
+        self.report.records += 1;
+        self.push_reject(pos, byte_offset, reason.into(), raw);
+    }
+
+    fn push_reject(&mut self, pos: Position, byte_offset: u64, reason: String, raw: &[u8]) {
+        self.report.rejected += 1;
+        let (line, index) = match pos {
+            Position::Line(l) => (Some(l), None),
+            Position::Index(i) => (None, Some(i)),
+        };
+        self.rejects.push(Reject {
+            file: self.name.clone(),
+            line,
+            index,
+            byte_offset,
+            reason,
+            snippet: snippet(raw),
+        });
+    }
+
+    pub fn finish(self) -> EntryOutput {
+        let mut report = self.report;
+        if self.unknown > 0 && self.recognised == 0 {
+            report.notes.push(format!(
+                "none of its {} records looks like an Entra sign-in, audit or risk record",
+                self.unknown
+            ));
+        }
+        EntryOutput { report, frames: self.builders.finish(), rejects: self.rejects, recognised: self.recognised }
+    }
+}

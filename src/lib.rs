@@ -1,0 +1,36 @@
+//! entrascope: an offline forensic batch analyzer for exported Microsoft Entra ID logs.
+//!
+//! The stages run downward, each handing one type to the next:
+//! `ingest` (readers per export shape) → `schema` (the canonical model) → `dataset`
+//! (parquet on disk, or frames in memory) → detection, correlation and reports. Commands in
+//! `commands/` only parse arguments, call the stages and print.
+
+pub mod cli;
+pub mod commands;
+pub mod dataset;
+// TEMP pub mod generate;
+pub mod ingest;
+pub mod manifest;
+pub mod progress;
+pub mod schema;
+pub mod summary;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use cli::{Cli, Command};
+
+/// Run a parsed command line; the binary maps errors to exit code 2.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    if let Some(n) = cli.threads {
+        // polars reads this when its pool first starts, which is after this point.
+        std::env::set_var("POLARS_MAX_THREADS", n.to_string());
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+    }
+    match &cli.command {
+        Command::Ingest(args) => commands::ingest::run(&cli, args),
+        Command::Schema => Ok(commands::schema::run()),
+        Command::Generate(_) => todo!(),
+    }
+}

@@ -1,0 +1,60 @@
+//! `manifest.json`: the chain of custody of a run — tool version, command line, every input
+//! with size, SHA-256, detected format and counts, per-table time ranges, skipped files and
+//! gaps. Only `generated_at` changes between two runs on the same inputs.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::ingest::accumulate::Reject;
+use crate::ingest::source::Skipped;
+use crate::ingest::{IngestReport, InputReport, TableSummary, Totals};
+use crate::schema::Table;
+
+#[derive(Serialize)]
+struct Manifest<'r> {
+    tool: &'static str,
+    version: &'static str,
+    command: Vec<String>,
+    generated_at: String,
+    totals: &'r Totals,
+    tables: &'r std::collections::BTreeMap<&'static str, TableSummary>,
+    gaps: std::collections::BTreeMap<&'static str, Vec<String>>,
+    skipped_categories: &'r std::collections::BTreeMap<String, u64>,
+    skipped_files: Vec<Skipped>,
+    inputs: &'r [InputReport],
+}
+
+/// Write `manifest.json` into `dir`.
+pub fn write(dir: &Path, report: &IngestReport) -> Result<()> {
+    let gaps = Table::ALL.iter().map(|t| (t.name(), report.gaps(*t))).filter(|(_, g)| !g.is_empty()).collect();
+    let m = Manifest {
+        tool: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
+        command: std::env::args().collect(),
+        generated_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        totals: &report.totals,
+        tables: &report.tables,
+        gaps,
+        skipped_categories: &report.skipped_categories,
+        skipped_files: report.skipped_files(),
+        inputs: &report.inputs,
+    };
+    let path = dir.join(crate::dataset::MANIFEST);
+    let text = serde_json::to_string_pretty(&m)?;
+    std::fs::write(&path, text + "\n").with_context(|| format!("writing {}", path.display()))
+}
+
+/// Write `rejects.jsonl` into `dir` (an empty file when nothing was rejected).
+pub fn write_rejects(dir: &Path, rejects: &[Reject]) -> Result<()> {
+    let path = dir.join(crate::dataset::REJECTS);
+    let f = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    let mut w = std::io::BufWriter::new(f);
+    for r in rejects {
+        serde_json::to_writer(&mut w, r)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush().with_context(|| format!("writing {}", path.display()))
+}
