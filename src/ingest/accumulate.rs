@@ -79,8 +79,9 @@ pub struct EntryOutput {
     pub report: EntryReport,
     pub frames: [(Table, DataFrame); 4],
     pub rejects: Vec<Reject>,
-    /// Records whose kind was recognised (used to decide "this is not an export at all").
-    pub recognised: u64,
+    /// Well-formed records that are none of the modelled kinds. When every record of an
+    /// entry is one, the entry is not an export at all (a README, a ground-truth file).
+    pub unrecognised: u64,
 }
 
 /// Accumulates one entry's rows and accounting.
@@ -89,7 +90,6 @@ pub struct EntryAcc {
     builders: TableBuilders,
     report: EntryReport,
     rejects: Vec<Reject>,
-    recognised: u64,
     unknown: u64,
 }
 
@@ -110,7 +110,6 @@ impl EntryAcc {
             builders: TableBuilders::default(),
             report: EntryReport { name: name.to_string(), bytes, ..Default::default() },
             rejects: Vec::new(),
-            recognised: 0,
             unknown: 0,
         }
     }
@@ -140,13 +139,11 @@ impl EntryAcc {
         let prov = Provenance { file: &self.name, format: &format, record: pos.ordinal() };
         match map_record(env, &kind, prov) {
             Ok(row) => {
-                self.recognised += 1;
                 let table = row.table();
                 self.builders.push(&row);
                 self.report.tables.entry(table.name()).or_default().read += 1;
             }
             Err(MapError::Skip(_)) => {
-                self.recognised += 1;
                 let cat = match kind {
                     Kind::OtherCategory(c) => c,
                     _ => "other".to_string(),
@@ -156,8 +153,6 @@ impl EntryAcc {
             Err(MapError::Reject(reason)) => {
                 if kind == Kind::Unknown {
                     self.unknown += 1;
-                } else {
-                    self.recognised += 1;
                 }
                 self.push_reject(pos, byte_offset, reason, raw);
             }
@@ -187,13 +182,6 @@ impl EntryAcc {
     }
 
     pub fn finish(self) -> EntryOutput {
-        let mut report = self.report;
-        if self.unknown > 0 && self.recognised == 0 {
-            report.notes.push(format!(
-                "none of its {} records looks like an Entra sign-in, audit or risk record",
-                self.unknown
-            ));
-        }
-        EntryOutput { report, frames: self.builders.finish(), rejects: self.rejects, recognised: self.recognised }
+        EntryOutput { report: self.report, frames: self.builders.finish(), rejects: self.rejects, unrecognised: self.unknown }
     }
 }

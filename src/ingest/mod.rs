@@ -248,13 +248,14 @@ fn parse_file(f: &InputFile, budget: &Budget) -> (InputReport, Vec<EntryOutput>)
             _ => unreachable!("expand yields only JSON and CSV entries"),
         }
         let out = acc.finish();
-        if out.recognised == 0 && out.report.records > 0 {
+        if out.report.records > 0 && out.unrecognised == out.report.records {
             // Not an Entra export at all (a README, a ground-truth file, a policy): list it
             // as skipped instead of rejecting every "record" in it.
+            let why = out.rejects.first().map(|r| r.reason.as_str()).unwrap_or("unrecognised records");
             input.skipped.push(Skipped {
                 name: entry.name,
                 reason: format!(
-                    "not an Entra export: none of its {} records is a sign-in, audit or risk record",
+                    "not an Entra export: none of its {} records is a sign-in, audit or risk record ({why})",
                     out.report.records
                 ),
             });
