@@ -180,7 +180,9 @@ pub struct Dataset {
 impl Dataset {
     /// Whether `path` is a dataset directory written by `entrascope ingest`.
     pub fn is_dataset_dir(path: &Path) -> bool {
-        path.is_dir() && path.join(MANIFEST).is_file() && Table::ALL.iter().any(|t| path.join(t.name()).is_dir() || path.join(MANIFEST).is_file())
+        path.is_dir()
+            && path.join(MANIFEST).is_file()
+            && Table::ALL.iter().any(|t| path.join(t.name()).is_dir() || path.join(MANIFEST).is_file())
     }
 
     /// Open a dataset directory, or ingest raw inputs in memory.
@@ -198,9 +200,11 @@ impl Dataset {
 
     fn open_dir(dir: &Path) -> Result<Dataset> {
         let manifest_path = dir.join(MANIFEST);
-        let text = fs::read_to_string(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?;
-        let manifest: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid JSON; re-run entrascope ingest", manifest_path.display()))?;
+        let text = fs::read_to_string(&manifest_path)
+            .with_context(|| format!("reading {}", manifest_path.display()))?;
+        let manifest: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+            format!("{} is not valid JSON; re-run entrascope ingest", manifest_path.display())
+        })?;
         let mut tables = BTreeMap::new();
         for t in Table::ALL {
             tables.insert(t, scan_table(dir, t)?);
@@ -226,10 +230,7 @@ fn scan_table(dir: &Path, t: Table) -> Result<LazyFrame> {
     if files.is_empty() {
         return Ok(empty_frame(t).lazy());
     }
-    let args = ScanArgsParquet {
-        hive_options: HiveOptions::new_disabled(),
-        ..Default::default()
-    };
+    let args = ScanArgsParquet { hive_options: HiveOptions::new_disabled(), ..Default::default() };
     let mut scans = Vec::with_capacity(files.len());
     for f in &files {
         let Some(path) = f.to_str() else { bail!("dataset path {} is not UTF-8", f.display()) };
@@ -237,5 +238,6 @@ fn scan_table(dir: &Path, t: Table) -> Result<LazyFrame> {
         scans.push(Context::with_context(scan, || format!("scanning {}", f.display()))?);
     }
     let names: Vec<&str> = t.doc().columns.iter().map(|c| c.name).collect();
-    Ok(concat(scans, UnionArgs::default())?.select(names.into_iter().map(polars::prelude::col).collect::<Vec<_>>()))
+    Ok(concat(scans, UnionArgs::default())?
+        .select(names.into_iter().map(polars::prelude::col).collect::<Vec<_>>()))
 }

@@ -29,7 +29,8 @@ struct Manifest<'r> {
 
 /// Write `manifest.json` into `dir`.
 pub fn write(dir: &Path, report: &IngestReport) -> Result<()> {
-    let gaps = Table::ALL.iter().map(|t| (t.name(), report.gaps(*t))).filter(|(_, g)| !g.is_empty()).collect();
+    let gaps =
+        Table::ALL.iter().map(|t| (t.name(), report.gaps(*t))).filter(|(_, g)| !g.is_empty()).collect();
     let m = Manifest {
         tool: env!("CARGO_PKG_NAME"),
         version: env!("CARGO_PKG_VERSION"),

@@ -41,12 +41,7 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 4] = [
-        Table::SignIns,
-        Table::Audits,
-        Table::RiskDetections,
-        Table::RiskyUsers,
-    ];
+    pub const ALL: [Table; 4] = [Table::SignIns, Table::Audits, Table::RiskDetections, Table::RiskyUsers];
 
     /// The table's name in the dataset, in SQL and in the manifest.
     pub fn name(self) -> &'static str {
@@ -149,8 +144,7 @@ macro_rules! primitive_col {
                 self.1.push(*item);
             }
             fn finish(self) -> Series {
-                <$chunked>::from_iter_options(self.0.as_str().into(), self.1.into_iter())
-                    .into_series()
+                <$chunked>::from_iter_options(self.0.as_str().into(), self.1.into_iter()).into_series()
             }
             fn dtype() -> DataType {
                 $dtype
@@ -174,10 +168,7 @@ impl ColumnBuilder for TimeCol {
         self.0.push(item)
     }
     fn finish(self) -> Series {
-        self.0
-            .finish()
-            .cast(&Self::dtype())
-            .expect("i64 casts to datetime")
+        self.0.finish().cast(&Self::dtype()).expect("i64 casts to datetime")
     }
     fn dtype() -> DataType {
         DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
@@ -190,11 +181,7 @@ impl ColumnBuilder for ListCol {
     type Item<'a> = Vec<Cow<'a, str>>;
     const DTYPE_NAME: &'static str = "list[str]";
     fn with_capacity(name: &str, capacity: usize) -> Self {
-        ListCol(ListStringChunkedBuilder::new(
-            name.into(),
-            capacity,
-            capacity * 2,
-        ))
+        ListCol(ListStringChunkedBuilder::new(name.into(), capacity, capacity * 2))
     }
     fn push(&mut self, item: &Vec<Cow<'_, str>>) {
         self.0.append_values_iter(item.iter().map(|s| s.as_ref()));
@@ -357,23 +344,13 @@ impl ColumnBuilder for TargetsCol {
         let mps = struct_of(
             "item",
             self.n_mp,
-            vec![
-                self.mp_name.finish(),
-                self.mp_old.finish(),
-                self.mp_new.finish(),
-            ],
+            vec![self.mp_name.finish(), self.mp_old.finish(), self.mp_new.finish()],
         );
         let mps = list_of("modified_properties", self.mp_offsets, mps);
         let targets = struct_of(
             "item",
             self.n,
-            vec![
-                self.id.finish(),
-                self.display_name.finish(),
-                self.kind.finish(),
-                self.upn.finish(),
-                mps,
-            ],
+            vec![self.id.finish(), self.display_name.finish(), self.kind.finish(), self.upn.finish(), mps],
         );
         list_of(&self.name, self.offsets, targets)
     }
@@ -383,10 +360,7 @@ impl ColumnBuilder for TargetsCol {
             Field::new("display_name".into(), DataType::String),
             Field::new("type".into(), DataType::String),
             Field::new("upn".into(), DataType::String),
-            Field::new(
-                "modified_properties".into(),
-                DataType::List(Box::new(Self::modified_dtype())),
-            ),
+            Field::new("modified_properties".into(), DataType::List(Box::new(Self::modified_dtype()))),
         ])))
     }
 }
@@ -691,10 +665,7 @@ mod tests {
                 }],
                 ..Default::default()
             }],
-            additional_details: vec![KeyValue {
-                key: Some("User-Agent".into()),
-                value: Some("x".into()),
-            }],
+            additional_details: vec![KeyValue { key: Some("User-Agent".into()), value: Some("x".into()) }],
             ..Default::default()
         })));
         for (table, df) in b.finish() {
@@ -710,8 +681,7 @@ mod tests {
     #[test]
     fn docs_list_every_column_once() {
         for t in Table::ALL {
-            let names: std::collections::BTreeSet<_> =
-                t.doc().columns.iter().map(|c| c.name).collect();
+            let names: std::collections::BTreeSet<_> = t.doc().columns.iter().map(|c| c.name).collect();
             assert_eq!(names.len(), t.doc().columns.len(), "{}", t.name());
             assert!(names.contains(col::TIME) && names.contains(col::ID));
             assert!(names.contains(col::SOURCE_FILE));

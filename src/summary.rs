@@ -20,7 +20,7 @@ pub fn ingest(r: &IngestReport) -> String {
         t.records,
         rate
     );
-    let _ = writeln!(s, "{:<16} {:>10} {:>10}  {:<20}  {}", "table", "loaded", "duplicate", "first", "last");
+    let _ = writeln!(s, "{:<16} {:>10} {:>10}  {:<20}  last", "table", "loaded", "duplicate", "first");
     for table in Table::ALL {
         let ts = &r.tables[table.name()];
         let _ = writeln!(
@@ -45,7 +45,11 @@ pub fn ingest(r: &IngestReport) -> String {
         let _ = writeln!(s, "warning: skipped {}: {}", sk.name, sk.reason);
     }
     if t.rejected > 0 {
-        let _ = writeln!(s, "warning: {} records rejected; see rejects.jsonl for file, position and reason", t.rejected);
+        let _ = writeln!(
+            s,
+            "warning: {} records rejected; see rejects.jsonl for file, position and reason",
+            t.rejected
+        );
     }
     for table in Table::ALL {
         let ts = &r.tables[table.name()];
@@ -53,14 +57,24 @@ pub fn ingest(r: &IngestReport) -> String {
             let _ = writeln!(s, "warning: no {} records in the inputs", table.name());
         }
         if ts.without_time > 0 {
-            let _ = writeln!(s, "warning: {} {} records have no time at all (kept, undated)", ts.without_time, table.name());
+            let _ = writeln!(
+                s,
+                "warning: {} {} records have no time at all (kept, undated)",
+                ts.without_time,
+                table.name()
+            );
         }
     }
     let gaps = r.gaps(Table::SignIns);
     if !gaps.is_empty() {
         let shown: Vec<&str> = gaps.iter().take(5).map(String::as_str).collect();
         let more = if gaps.len() > 5 { format!(" and {} more", gaps.len() - 5) } else { String::new() };
-        let _ = writeln!(s, "warning: no sign-ins on {} day(s) inside the range: {}{more}; check the export is complete", gaps.len(), shown.join(", "));
+        let _ = writeln!(
+            s,
+            "warning: no sign-ins on {} day(s) inside the range: {}{more}; check the export is complete",
+            gaps.len(),
+            shown.join(", ")
+        );
     }
     s
 }

@@ -9,11 +9,8 @@ use crate::dataset::{MemorySink, ParquetSink};
 use crate::{ingest, manifest, summary};
 
 pub fn run(cli: &Cli, args: &IngestArgs) -> Result<ExitCode> {
-    let opts = ingest::Options {
-        max_expand: args.input.max_expand,
-        progress: !cli.quiet,
-        ..Default::default()
-    };
+    let opts =
+        ingest::Options { max_expand: args.input.max_expand, progress: !cli.quiet, ..Default::default() };
     let report = match &args.out {
         Some(dir) => {
             super::prepare_out_dir(dir, args.force)?;
@@ -36,7 +33,12 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> Result<ExitCode> {
                 for e in &i.entries {
                     println!(
                         "  {}: {} records ({}), {} loaded, {} duplicate, {} rejected",
-                        e.name, e.records, e.formats.join(", "), e.loaded, e.duplicate, e.rejected
+                        e.name,
+                        e.records,
+                        e.formats.join(", "),
+                        e.loaded,
+                        e.duplicate,
+                        e.rejected
                     );
                 }
             }

@@ -131,7 +131,14 @@ impl EntryAcc {
 
     /// One record found by a reader. `container` is the shape around it (`ndjson`, `array`,
     /// `page`, `records`, `csv`, `api`); `raw` is its bytes (for the reject snippet).
-    pub fn record(&mut self, env: &RawRecord<'_>, container: &str, pos: Position, byte_offset: u64, raw: &[u8]) {
+    pub fn record(
+        &mut self,
+        env: &RawRecord<'_>,
+        container: &str,
+        pos: Position,
+        byte_offset: u64,
+        raw: &[u8],
+    ) {
         self.report.records += 1;
         let kind = classify(env);
         let format = format!("{}_{}", style(env), container);
@@ -182,6 +189,11 @@ impl EntryAcc {
     }
 
     pub fn finish(self) -> EntryOutput {
-        EntryOutput { report: self.report, frames: self.builders.finish(), rejects: self.rejects, unrecognised: self.unknown }
+        EntryOutput {
+            report: self.report,
+            frames: self.builders.finish(),
+            rejects: self.rejects,
+            unrecognised: self.unknown,
+        }
     }
 }

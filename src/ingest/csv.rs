@@ -28,11 +28,7 @@ enum Family {
 
 /// Header normal form: trimmed, lower case, runs of whitespace collapsed.
 fn norm(h: &str) -> String {
-    h.trim_start_matches('\u{feff}')
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_lowercase()
+    h.trim_start_matches('\u{feff}').split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase()
 }
 
 /// Read every row of a CSV file into `acc`. `file_name` decides the sign-in type of portal
@@ -43,13 +39,22 @@ pub fn read(buf: &[u8], file_name: &str, acc: &mut EntryAcc) {
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(str::to_string).collect(),
         Err(e) => {
-            acc.reject(Position::Line(1), 0, format!("unreadable CSV header ({e})"), &buf[..buf.len().min(500)]);
+            acc.reject(
+                Position::Line(1),
+                0,
+                format!("unreadable CSV header ({e})"),
+                &buf[..buf.len().min(500)],
+            );
             return;
         }
     };
     let normed: Vec<String> = headers.iter().map(|h| norm(h)).collect();
     let family = if normed.iter().any(|h| h == "date (utc)") {
-        if normed.iter().any(|h| h == "activity") { Family::PortalAudit } else { Family::PortalSignIn }
+        if normed.iter().any(|h| h == "activity") {
+            Family::PortalAudit
+        } else {
+            Family::PortalSignIn
+        }
     } else {
         Family::LogAnalytics
     };
@@ -92,7 +97,12 @@ pub fn read(buf: &[u8], file_name: &str, acc: &mut EntryAcc) {
             Ok(true) => {}
             Err(e) => {
                 let end = rdr.position().byte() as usize;
-                acc.reject(Position::Line(line), offset, format!("unreadable CSV row ({e})"), &buf[offset as usize..end.max(offset as usize)]);
+                acc.reject(
+                    Position::Line(line),
+                    offset,
+                    format!("unreadable CSV row ({e})"),
+                    &buf[offset as usize..end.max(offset as usize)],
+                );
                 continue;
             }
         }
@@ -102,7 +112,12 @@ pub fn read(buf: &[u8], file_name: &str, acc: &mut EntryAcc) {
             continue;
         }
         if file_name.to_ascii_lowercase().contains("_authdetails") {
-            acc.reject(Position::Line(line), offset, "authentication-details rows are not modelled (join them on Request ID by hand)", raw);
+            acc.reject(
+                Position::Line(line),
+                offset,
+                "authentication-details rows are not modelled (join them on Request ID by hand)",
+                raw,
+            );
             continue;
         }
         if record.len() != headers.len() {
@@ -331,7 +346,8 @@ fn portal_audit_row(normed: &[String], record: &csv::StringRecord) -> Value {
         }
     }
     // An app actor has a service principal and no UPN; everything else is a user.
-    let is_app = actor_type.contains("app") || actor_type.contains("serviceprincipal")
+    let is_app = actor_type.contains("app")
+        || actor_type.contains("serviceprincipal")
         || (!actor.contains_key("userPrincipalName") && actor.contains_key("servicePrincipalId"));
     if !actor.is_empty() {
         if is_app {
@@ -377,10 +393,12 @@ mod tests {
 
     #[test]
     fn local_time_exports_and_aggregates_are_rejected_with_reasons() {
-        let out = run("x.csv", "TimeGenerated [Local Time],Id,Type\n\"1/1/2024, 1:00:00.000 AM\",a,SigninLogs\n");
+        let out =
+            run("x.csv", "TimeGenerated [Local Time],Id,Type\n\"1/1/2024, 1:00:00.000 AM\",a,SigninLogs\n");
         assert_eq!(out.report.rejected, 1);
         assert!(out.rejects[0].reason.contains("re-export"));
-        let out = run("x.csv", "StartTime [UTC],IPAddress,Type\n\"1/1/2024, 1:00:00.000 AM\",1.2.3.4,SigninLogs\n");
+        let out =
+            run("x.csv", "StartTime [UTC],IPAddress,Type\n\"1/1/2024, 1:00:00.000 AM\",1.2.3.4,SigninLogs\n");
         assert_eq!(out.report.rejected, 1);
         assert!(out.rejects[0].reason.contains("no Id column"));
     }

@@ -154,7 +154,12 @@ impl<'a> Walker<'a> {
             pos = skip_ws(buf, pos);
             let index = self.index;
             if pos >= buf.len() {
-                acc.reject(Position::Index(index), pos as u64, "truncated JSON array: the file ends inside it", b"");
+                acc.reject(
+                    Position::Index(index),
+                    pos as u64,
+                    "truncated JSON array: the file ends inside it",
+                    b"",
+                );
                 return None;
             }
             match buf[pos] {
@@ -182,8 +187,16 @@ impl<'a> Walker<'a> {
                 b'[' => pos = self.array(acc, pos, container)?,
                 _ => {
                     self.index += 1;
-                    let end = buf[pos..].iter().position(|&b| b == b',' || b == b']').map_or(buf.len(), |n| pos + n);
-                    acc.reject(Position::Index(index), pos as u64, "array element is not an object", &buf[pos..end]);
+                    let end = buf[pos..]
+                        .iter()
+                        .position(|&b| b == b',' || b == b']')
+                        .map_or(buf.len(), |n| pos + n);
+                    acc.reject(
+                        Position::Index(index),
+                        pos as u64,
+                        "array element is not an object",
+                        &buf[pos..end],
+                    );
                     pos = end;
                 }
             }
@@ -249,7 +262,12 @@ impl<'a> Walker<'a> {
         let tables: Vec<LaTable> = match serde_json::from_str(raw.get()) {
             Ok(t) => t,
             Err(e) => {
-                acc.reject(Position::Index(self.index), at, format!("invalid Log Analytics API result ({e})"), raw.get().as_bytes());
+                acc.reject(
+                    Position::Index(self.index),
+                    at,
+                    format!("invalid Log Analytics API result ({e})"),
+                    raw.get().as_bytes(),
+                );
                 return;
             }
         };
@@ -261,7 +279,11 @@ impl<'a> Walker<'a> {
                     acc.reject(
                         Position::Index(index),
                         at,
-                        format!("row has {} cells but the table has {} columns", row.len(), table.columns.len()),
+                        format!(
+                            "row has {} cells but the table has {} columns",
+                            row.len(),
+                            table.columns.len()
+                        ),
                         serde_json::Value::Array(row).to_string().as_bytes(),
                     );
                     continue;
@@ -275,8 +297,15 @@ impl<'a> Walker<'a> {
                     .collect();
                 let value = serde_json::Value::Object(obj);
                 match RawRecord::deserialize(&value) {
-                    Ok(rec) => acc.record(&rec, "api", Position::Index(index), at, value.to_string().as_bytes()),
-                    Err(e) => acc.reject(Position::Index(index), at, format!("unreadable row ({e})"), value.to_string().as_bytes()),
+                    Ok(rec) => {
+                        acc.record(&rec, "api", Position::Index(index), at, value.to_string().as_bytes())
+                    }
+                    Err(e) => acc.reject(
+                        Position::Index(index),
+                        at,
+                        format!("unreadable row ({e})"),
+                        value.to_string().as_bytes(),
+                    ),
                 }
             }
         }
@@ -319,7 +348,7 @@ mod tests {
             let (out, n) = run(s);
             assert_eq!((n, out.report.rejected), (2, 0), "{s}");
         }
-        let (out, n) = run(&format!("{{\n  \"id\": \"solo\",\n  \"createdDateTime\": \"2024-05-01T10:00:00Z\"\n}}"));
+        let (out, n) = run("{\n  \"id\": \"solo\",\n  \"createdDateTime\": \"2024-05-01T10:00:00Z\"\n}");
         assert_eq!((n, out.report.rejected), (1, 0));
     }
 

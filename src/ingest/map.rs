@@ -186,9 +186,7 @@ pub fn map_record<'a>(env: &RawRecord<'a>, kind: &Kind, prov: Provenance<'a>) ->
         Kind::Audit => Row::Audit(Box::new(audit(env, prov)?)),
         Kind::RiskDetection => Row::RiskDetection(Box::new(risk_detection(env, prov)?)),
         Kind::RiskyUser => Row::RiskyUser(Box::new(risky_user(env, prov)?)),
-        Kind::OtherCategory(c) => {
-            return Err(MapError::Skip(format!("log category {c} is not modelled")))
-        }
+        Kind::OtherCategory(c) => return Err(MapError::Skip(format!("log category {c} is not modelled"))),
         Kind::Unknown => {
             return Err(MapError::Reject(
                 "unrecognised record: no category, Type or sign-in/audit/risk fields".into(),
@@ -207,13 +205,7 @@ fn first<'a>(cands: &[&S<'a>]) -> Text<'a> {
 }
 
 fn lower<'a>(t: Text<'a>) -> Text<'a> {
-    t.map(|s| {
-        if s.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(s.to_ascii_lowercase())
-        } else {
-            s
-        }
-    })
+    t.map(|s| if s.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(s.to_ascii_lowercase()) } else { s })
 }
 
 /// Parse the first present time field; text that is present but unparseable is a reject.
@@ -320,7 +312,11 @@ fn tenant<'a>(env: &RawRecord<'a>) -> Text<'a> {
 // ---------------------------------------------------------------------------------------------
 // sign-ins
 
-fn signin<'a>(env: &RawRecord<'a>, cat: SignInCategory, prov: Provenance<'a>) -> Result<SignIn<'a>, MapError> {
+fn signin<'a>(
+    env: &RawRecord<'a>,
+    cat: SignInCategory,
+    prov: Provenance<'a>,
+) -> Result<SignIn<'a>, MapError> {
     let b = env.body();
     let status = b.status.get();
     let steps = b.auth_steps.items();
@@ -342,25 +338,18 @@ fn signin<'a>(env: &RawRecord<'a>, cat: SignInCategory, prov: Provenance<'a>) ->
         None => b.status.text.get().map(|t| Cow::Owned(t.trim().to_ascii_lowercase())),
     };
 
-    let loc = place(
-        &[b.location.get(), b.location_details.get()],
-        &[&b.location.text, &env.location.text],
-    );
+    let loc = place(&[b.location.get(), b.location_details.get()], &[&b.location.text, &env.location.text]);
     let device = b.device.get();
     let is_user = matches!(cat, SignInCategory::Interactive | SignInCategory::NonInteractive);
 
-    let mfa_method = b
-        .mfa
-        .get()
-        .and_then(|m| m.auth_method.cell())
-        .or_else(|| {
-            steps
-                .iter()
-                .filter(|s| s.succeeded.0 == Some(true))
-                .filter_map(|s| s.method.get().map(|m| (s, m)))
-                .find(|(_, m)| !matches!(*m, "Password" | "Previously satisfied"))
-                .and_then(|(s, _)| s.method.cell())
-        });
+    let mfa_method = b.mfa.get().and_then(|m| m.auth_method.cell()).or_else(|| {
+        steps
+            .iter()
+            .filter(|s| s.succeeded.0 == Some(true))
+            .filter_map(|s| s.method.get().map(|m| (s, m)))
+            .find(|(_, m)| !matches!(*m, "Password" | "Previously satisfied"))
+            .and_then(|(s, _)| s.method.cell())
+    });
 
     let (source_file, source_format, source_record) = provenance(prov);
     let mut row = SignIn {
@@ -373,7 +362,11 @@ fn signin<'a>(env: &RawRecord<'a>, cat: SignInCategory, prov: Provenance<'a>) ->
         original_request_id: b.original_request_id.cell(),
         user_id: b.user_id.cell(),
         user_principal_name: lower(b.upn.cell()),
-        user_display_name: if is_user { first(&[&b.user_display_name, &env.identity]) } else { b.user_display_name.cell() },
+        user_display_name: if is_user {
+            first(&[&b.user_display_name, &env.identity])
+        } else {
+            b.user_display_name.cell()
+        },
         user_type: lower(b.user_type.cell()),
         app_id: b.app_id.cell(),
         app_display_name: b.app_display_name.cell(),
@@ -422,9 +415,7 @@ fn signin<'a>(env: &RawRecord<'a>, cat: SignInCategory, prov: Provenance<'a>) ->
             .items()
             .iter()
             .filter(|p| matches!(p.result.get(), Some("success" | "failure")))
-            .filter_map(|p| {
-                Some(Cow::Owned(format!("{}={}", p.display_name.get()?, p.result.get()?)))
-            })
+            .filter_map(|p| Some(Cow::Owned(format!("{}={}", p.display_name.get()?, p.result.get()?))))
             .collect(),
         risk_level_during_signin: b.risk_level_during.cell(),
         risk_level_aggregated: b.risk_level_aggregated.cell(),
@@ -552,8 +543,8 @@ fn audit<'a>(env: &RawRecord<'a>, prov: Provenance<'a>) -> Result<Audit<'a>, Map
         .collect();
     let changes = changes_text(&targets);
     let first_target = targets.first().cloned().unwrap_or_default();
-    let activity = first(&[&b.activity_display_name, &b.operation_name, &env.operation_name])
-        .map(|a| match a {
+    let activity =
+        first(&[&b.activity_display_name, &b.operation_name, &env.operation_name]).map(|a| match a {
             Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
             Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
         });
@@ -761,10 +752,24 @@ mod tests {
             Row::SignIn(s) => s.category.unwrap().into_owned(),
             _ => panic!(),
         };
-        assert_eq!(cat(r#"{"createdDateTime":"2024-01-01T00:00:00Z","signInEventTypes":["nonInteractiveUser"]}"#), "non_interactive");
-        assert_eq!(cat(r#"{"createdDateTime":"2024-01-01T00:00:00Z","isInteractive":false}"#), "non_interactive");
-        assert_eq!(cat(r#"{"createdDateTime":"2024-01-01T00:00:00Z","servicePrincipalId":"sp","userId":null}"#), "service_principal");
-        assert_eq!(cat(r#"{"createdDateTime":"2024-01-01T00:00:00Z","managedServiceIdentity":{"msiType":"systemAssigned"}}"#), "managed_identity");
+        assert_eq!(
+            cat(r#"{"createdDateTime":"2024-01-01T00:00:00Z","signInEventTypes":["nonInteractiveUser"]}"#),
+            "non_interactive"
+        );
+        assert_eq!(
+            cat(r#"{"createdDateTime":"2024-01-01T00:00:00Z","isInteractive":false}"#),
+            "non_interactive"
+        );
+        assert_eq!(
+            cat(r#"{"createdDateTime":"2024-01-01T00:00:00Z","servicePrincipalId":"sp","userId":null}"#),
+            "service_principal"
+        );
+        assert_eq!(
+            cat(
+                r#"{"createdDateTime":"2024-01-01T00:00:00Z","managedServiceIdentity":{"msiType":"systemAssigned"}}"#
+            ),
+            "managed_identity"
+        );
         assert_eq!(cat(r#"{"createdDateTime":"2024-01-01T00:00:00Z","userId":"u"}"#), "interactive");
     }
 
@@ -804,13 +809,17 @@ mod tests {
         assert!(matches!(err, MapError::Reject(m) if m.contains("unparseable time")));
         let r: RawRecord = serde_json::from_str(r#"{"foo":1}"#).unwrap();
         assert_eq!(classify(&r), Kind::Unknown);
-        let r: RawRecord = serde_json::from_str(r#"{"category":"ProvisioningLogs","properties":{}}"#).unwrap();
+        let r: RawRecord =
+            serde_json::from_str(r#"{"category":"ProvisioningLogs","properties":{}}"#).unwrap();
         assert!(matches!(map_record(&r, &classify(&r), prov()), Err(MapError::Skip(_))));
     }
 
     #[test]
     fn portal_location_text_splits() {
         let p = place(&[], &[&S(Some("Redmond, Washington, US".into()))]);
-        assert_eq!((p.city.as_deref(), p.state.as_deref(), p.country.as_deref()), (Some("Redmond"), Some("Washington"), Some("US")));
+        assert_eq!(
+            (p.city.as_deref(), p.state.as_deref(), p.country.as_deref()),
+            (Some("Redmond"), Some("Washington"), Some("US"))
+        );
     }
 }

@@ -275,8 +275,11 @@ struct Dedupe {
 impl Dedupe {
     fn apply(&mut self, table: Table, df: DataFrame) -> Result<(DataFrame, u64)> {
         let seen = self.seen.entry(table).or_default();
-        let keys: Vec<&StringChunked> =
-            table.dedupe_key().iter().map(|c| df.column(c).and_then(|c| c.str())).collect::<PolarsResult<_>>()?;
+        let keys: Vec<&StringChunked> = table
+            .dedupe_key()
+            .iter()
+            .map(|c| df.column(c).and_then(|c| c.str()))
+            .collect::<PolarsResult<_>>()?;
         let mut dups = 0u64;
         let mut key = String::new();
         let mask: BooleanChunked = (0..df.height())

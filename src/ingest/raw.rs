@@ -172,9 +172,7 @@ macro_rules! lenient_scalar {
 }
 
 fn str_to_i64(s: &str) -> Option<i64> {
-    s.parse::<i64>()
-        .ok()
-        .or_else(|| s.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f as i64))
+    s.parse::<i64>().ok().or_else(|| s.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f as i64))
 }
 fn str_to_bool(s: &str) -> Option<bool> {
     match s.to_ascii_lowercase().as_str() {
@@ -184,8 +182,18 @@ fn str_to_bool(s: &str) -> Option<bool> {
     }
 }
 
-lenient_scalar!(I, i64, "an integer", str_to_i64, Some, |f| f.is_finite().then_some(f as i64), |b| Some(i64::from(b)));
-lenient_scalar!(F, f64, "a number", |s| s.parse::<f64>().ok().filter(|f| f.is_finite()), |i| Some(i as f64), |f| f.is_finite().then_some(f), |_| None);
+lenient_scalar!(I, i64, "an integer", str_to_i64, Some, |f| f.is_finite().then_some(f as i64), |b| Some(
+    i64::from(b)
+));
+lenient_scalar!(
+    F,
+    f64,
+    "a number",
+    |s| s.parse::<f64>().ok().filter(|f| f.is_finite()),
+    |i| Some(i as f64),
+    |f| f.is_finite().then_some(f),
+    |_| None
+);
 lenient_scalar!(B, bool, "a boolean", str_to_bool, |i| Some(i != 0), |f| Some(f != 0.0), Some);
 
 // ---------------------------------------------------------------------------------------------
@@ -763,8 +771,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.body().id.get(), Some("p"));
-        let page: RawRecord =
-            serde_json::from_str(r#"{"@odata.context":"c","value":[{"id":"1"}]}"#).unwrap();
+        let page: RawRecord = serde_json::from_str(r#"{"@odata.context":"c","value":[{"id":"1"}]}"#).unwrap();
         assert!(page.is_wrapper());
         assert_eq!(page.value.unwrap().get(), r#"[{"id":"1"}]"#);
     }

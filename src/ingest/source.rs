@@ -101,7 +101,11 @@ pub fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }
 
 /// What the first bytes say a blob is.
@@ -166,7 +170,11 @@ fn unsafe_name(name: &str) -> Option<&'static str> {
     if name.contains('\0') {
         return Some("the name contains a NUL byte");
     }
-    if name.starts_with('/') || name.starts_with('\\') || name.get(1..3) == Some(":\\") || name.get(1..3) == Some(":/") {
+    if name.starts_with('/')
+        || name.starts_with('\\')
+        || name.get(1..3) == Some(":\\")
+        || name.get(1..3) == Some(":/")
+    {
         return Some("the name is an absolute path");
     }
     if name.split(['/', '\\']).any(|c| c == "..") {
@@ -176,22 +184,34 @@ fn unsafe_name(name: &str) -> Option<&'static str> {
 }
 
 /// Open `bytes` (named `name`) into readable entries, expanding containers up to `depth`.
-pub fn expand(name: &str, bytes: Vec<u8>, depth: u8, budget: &Budget, out: &mut Vec<Entry>, skipped: &mut Vec<Skipped>) -> Result<()> {
+pub fn expand(
+    name: &str,
+    bytes: Vec<u8>,
+    depth: u8,
+    budget: &Budget,
+    out: &mut Vec<Entry>,
+    skipped: &mut Vec<Skipped>,
+) -> Result<()> {
     let content = sniff(name, &bytes);
     let nested_ok = depth < 2;
     match content {
         Content::Zip | Content::Gzip | Content::Tar if !nested_ok => {
-            skipped.push(Skipped { name: name.into(), reason: "archive nested more than once; unpack it first".into() });
+            skipped.push(Skipped {
+                name: name.into(),
+                reason: "archive nested more than once; unpack it first".into(),
+            });
         }
         Content::Zip => {
-            let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).with_context(|| format!("{name} is not a readable zip archive"))?;
+            let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+                .with_context(|| format!("{name} is not a readable zip archive"))?;
             let mut names: Vec<(String, usize)> =
                 (0..zip.len()).filter_map(|i| zip.name_for_index(i).map(|n| (n.to_string(), i))).collect();
             names.sort();
             for (member, i) in names {
                 let label = format!("{name}!{member}");
                 if let Some(why) = unsafe_name(&member) {
-                    skipped.push(Skipped { name: label, reason: format!("unsafe archive entry name: {why}") });
+                    skipped
+                        .push(Skipped { name: label, reason: format!("unsafe archive entry name: {why}") });
                     continue;
                 }
                 let mut f = match zip.by_index(i) {
@@ -210,7 +230,8 @@ pub fn expand(name: &str, bytes: Vec<u8>, depth: u8, budget: &Budget, out: &mut 
         }
         Content::Gzip => {
             let data = budget.read_all(flate2::read::MultiGzDecoder::new(&bytes[..]), name)?;
-            let inner = name.strip_suffix(".gz").or_else(|| name.strip_suffix(".tgz")).unwrap_or(name).to_string();
+            let inner =
+                name.strip_suffix(".gz").or_else(|| name.strip_suffix(".tgz")).unwrap_or(name).to_string();
             let inner = if name.ends_with(".tgz") { format!("{inner}.tar") } else { inner };
             expand(&inner, data, depth + 1, budget, out, skipped)?;
         }
@@ -225,7 +246,8 @@ pub fn expand(name: &str, bytes: Vec<u8>, depth: u8, budget: &Budget, out: &mut 
                     continue;
                 }
                 if let Some(why) = unsafe_name(&member) {
-                    skipped.push(Skipped { name: label, reason: format!("unsafe archive entry name: {why}") });
+                    skipped
+                        .push(Skipped { name: label, reason: format!("unsafe archive entry name: {why}") });
                     continue;
                 }
                 members.push((label.clone(), budget.read_all(&mut e, &label)?));
@@ -292,7 +314,8 @@ mod tests {
         let big = vec![b' '; 4 << 20];
         let z = zip_of(&[("bomb.json", &big)]);
         assert!(z.len() < 64 << 10, "the test bomb should compress well");
-        let err = expand("bomb.zip", z, 0, &Budget::new(1 << 20), &mut Vec::new(), &mut Vec::new()).unwrap_err();
+        let err =
+            expand("bomb.zip", z, 0, &Budget::new(1 << 20), &mut Vec::new(), &mut Vec::new()).unwrap_err();
         assert!(err.to_string().contains("decompression limit"), "{err}");
     }
 
@@ -300,7 +323,8 @@ mod tests {
     fn bad_gzip_is_an_error_naming_the_file() {
         let mut g = gz_of(b"{\"id\":1}\n");
         g.truncate(g.len() / 2);
-        let err = expand("x.json.gz", g, 0, &Budget::new(1 << 20), &mut Vec::new(), &mut Vec::new()).unwrap_err();
+        let err =
+            expand("x.json.gz", g, 0, &Budget::new(1 << 20), &mut Vec::new(), &mut Vec::new()).unwrap_err();
         assert!(format!("{err:#}").contains("x.json.gz"), "{err:#}");
     }
 

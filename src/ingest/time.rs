@@ -92,7 +92,11 @@ fn valid_date(y: i64, m: i64, d: i64) -> bool {
     d <= dim[(m - 1) as usize]
 }
 
-fn assemble(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, micros: i64, offset_s: i64) -> Option<i64> {
+fn assemble(
+    (y, mo, d): (i64, i64, i64),
+    (h, mi, s, micros): (i64, i64, i64, i64),
+    offset_s: i64,
+) -> Option<i64> {
     if !valid_date(y, mo, d) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
@@ -164,7 +168,7 @@ fn parse_iso(p: &mut Scanner<'_>, y: i64) -> Option<i64> {
     if !p.at_end() {
         return None;
     }
-    assemble(y, mo, d, h, mi, s, micros, off)
+    assemble((y, mo, d), (h, mi, s, micros), off)
 }
 
 fn parse_us(p: &mut Scanner<'_>, mo: i64) -> Option<i64> {
@@ -210,7 +214,7 @@ fn parse_us(p: &mut Scanner<'_>, mo: i64) -> Option<i64> {
     if !p.at_end() {
         return None;
     }
-    assemble(y, mo, d, h, mi, s, micros, off)
+    assemble((y, mo, d), (h, mi, s, micros), off)
 }
 
 /// `1712916672000)\/` or `1712916672000+0100)/`: milliseconds since the epoch, already UTC.
@@ -289,8 +293,14 @@ mod tests {
     #[test]
     fn rejects_garbage() {
         for s in [
-            "", "yesterday", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "13/40/2024 1:00 PM",
-            "2024-05-01T10:00:00Zjunk", "4/28/2021, 13:08:45 PM", "1714557600",
+            "",
+            "yesterday",
+            "2024-13-01T00:00:00Z",
+            "2024-02-30T00:00:00Z",
+            "13/40/2024 1:00 PM",
+            "2024-05-01T10:00:00Zjunk",
+            "4/28/2021, 13:08:45 PM",
+            "1714557600",
         ] {
             assert_eq!(parse_utc_micros(s), None, "{s:?} should not parse");
         }

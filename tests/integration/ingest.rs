@@ -52,9 +52,14 @@ fn public_samples_load_with_exact_counts() {
         }
     }
     assert_eq!(seen.len(), PUBLIC_COUNTS.len(), "every sample file was read");
-    let skipped: Vec<String> = r.skipped_files().iter().map(|s| s.name.rsplit('/').next().unwrap().to_string()).collect();
+    let skipped: Vec<String> =
+        r.skipped_files().iter().map(|s| s.name.rsplit('/').next().unwrap().to_string()).collect();
     assert_eq!(skipped, vec!["SOURCES.md"]);
-    assert!(r.rejects[0].file.ends_with("signinLogs.csv") && r.rejects[0].reason.contains("no Id column"), "{:?}", r.rejects);
+    assert!(
+        r.rejects[0].file.ends_with("signinLogs.csv") && r.rejects[0].reason.contains("no Id column"),
+        "{:?}",
+        r.rejects
+    );
 
     let heights: Vec<usize> = Table::ALL.iter().map(|t| tables[t].height()).collect();
     assert_eq!(heights, vec![79, 12, 2, 2]);
@@ -78,8 +83,15 @@ fn otrf_golden_saml_chain_is_intact() {
     assert!(changes[1].as_deref().unwrap().contains("Mail.ReadWrite"), "{:?}", changes[1]);
     assert!(changes[2].as_deref().unwrap().contains("SimuLandCreds"), "{:?}", changes[2]);
     let times: Vec<String> = audits
-        .column("time").unwrap().cast(&DataType::String).unwrap().str().unwrap()
-        .iter().map(|s| s.unwrap()[11..19].to_string()).collect();
+        .column("time")
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap()[11..19].to_string())
+        .collect();
     assert_eq!(times, vec!["13:25:12", "13:27:20", "13:29:25"]);
     // Nested targets keep the decoded modified properties.
     let targets = audits.column("targets").unwrap().list().unwrap().get_as_series(2).unwrap();
@@ -92,12 +104,15 @@ fn training_lab_disabled_account_attempts() {
     let s = &t[&Table::SignIns];
     assert_eq!(s.height(), 4);
     assert!(strs(s, "ip_address").iter().all(|i| i.as_deref() == Some("175.45.176.99")));
-    assert!(strs(s, "user_principal_name").iter().all(|u| u.as_deref() == Some("johns@m365x816222.onmicrosoft.com")));
+    assert!(strs(s, "user_principal_name")
+        .iter()
+        .all(|u| u.as_deref() == Some("johns@m365x816222.onmicrosoft.com")));
     assert!(strs(s, "country").iter().all(|c| c.as_deref() == Some("KP")));
     let codes: Vec<Option<i64>> = s.column("error_code").unwrap().i64().unwrap().iter().collect();
     assert_eq!(codes, vec![Some(50057); 4]);
     // No time column at all: the authentication step time stands in.
-    let first = s.column("time").unwrap().cast(&DataType::String).unwrap().str().unwrap().get(0).unwrap().to_string();
+    let first =
+        s.column("time").unwrap().cast(&DataType::String).unwrap().str().unwrap().get(0).unwrap().to_string();
     assert!(first.starts_with("2021-04-19 12:13:19.483475"), "{first}");
 }
 
@@ -117,9 +132,20 @@ fn training_lab_adele_results_and_identity_protection() {
     types.sort();
     assert_eq!(types, vec![Some("anonymizedIPAddress".into()), Some("passwordSpray".into())]);
     let detected: Vec<String> = rd
-        .column("detected_time").unwrap().cast(&DataType::String).unwrap().str().unwrap()
-        .iter().flatten().map(str::to_string).collect();
-    assert!(detected.iter().any(|d| d.starts_with("2022-09-09 08:48:50.361")), "one-digit hour parsed: {detected:?}");
+        .column("detected_time")
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        detected.iter().any(|d| d.starts_with("2022-09-09 08:48:50.361")),
+        "one-digit hour parsed: {detected:?}"
+    );
     let ru = &t[&Table::RiskyUsers];
     let deleted: Vec<Option<bool>> = ru.column("is_deleted").unwrap().bool().unwrap().iter().collect();
     assert!(deleted.contains(&Some(true)));
@@ -153,28 +179,45 @@ fn malformed_inputs_are_rejects_or_listed_errors_never_panics() {
     let mut bad_gz = gz(GOOD.as_bytes());
     bad_gz.truncate(bad_gz.len() - 12);
     write(&dir, "b-bad.json.gz", bad_gz);
-    write(&dir, "c-columns.csv", "Id,Type,TimeGenerated [UTC]\nx1,SigninLogs,\"5/1/2024, 10:00:00.000 AM\"\nx2,SigninLogs\n");
-    write(&dir, "d-traversal.zip", zip_of(&[("../../evil/PT1H.json", GOOD.as_bytes()), ("good/PT1H.json", GOOD.replace("g1", "g2").as_bytes())]));
+    write(
+        &dir,
+        "c-columns.csv",
+        "Id,Type,TimeGenerated [UTC]\nx1,SigninLogs,\"5/1/2024, 10:00:00.000 AM\"\nx2,SigninLogs\n",
+    );
+    write(
+        &dir,
+        "d-traversal.zip",
+        zip_of(&[
+            ("../../evil/PT1H.json", GOOD.as_bytes()),
+            ("good/PT1H.json", GOOD.replace("g1", "g2").as_bytes()),
+        ]),
+    );
     write(&dir, "e-bomb.zip", zip_of(&[("bomb.json", &vec![b' '; 8 << 20])]));
     write(&dir, "f-binary.json", b"[\x00\x01\x02garbage");
     write(&dir, "g-empty.json", b"");
 
     let mut sink = entrascope::dataset::MemorySink::default();
     let opts = ingest::Options { max_expand: 1 << 20, ..Default::default() };
-    let r = ingest::run(&[dir.clone()], &opts, &mut sink).unwrap();
+    let r = ingest::run(std::slice::from_ref(&dir), &opts, &mut sink).unwrap();
     assert_reconciled(&r);
     let t = sink.into_tables().unwrap();
     let mut ids = strs(&t[&Table::SignIns], "id");
     ids.sort();
     assert_eq!(ids, vec![Some("g1".to_string()), Some("g2".into()), Some("x1".into())]);
 
-    let reasons: Vec<(String, String)> = r.rejects.iter().map(|x| (x.file.rsplit('/').next().unwrap().to_string(), x.reason.clone())).collect();
+    let reasons: Vec<(String, String)> = r
+        .rejects
+        .iter()
+        .map(|x| (x.file.rsplit('/').next().unwrap().to_string(), x.reason.clone()))
+        .collect();
     assert!(reasons.iter().any(|(f, why)| f == "PT1H.json" && why.contains("invalid JSON")), "{reasons:?}");
     assert!(reasons.iter().any(|(f, why)| f == "c-columns.csv" && why.contains("fields")), "{reasons:?}");
     assert!(reasons.iter().any(|(f, why)| f == "f-binary.json" && why.contains("array")), "{reasons:?}");
 
     let skipped = r.skipped_files();
-    let why = |name: &str| skipped.iter().find(|s| s.name.contains(name)).map(|s| s.reason.clone()).unwrap_or_default();
+    let why = |name: &str| {
+        skipped.iter().find(|s| s.name.contains(name)).map(|s| s.reason.clone()).unwrap_or_default()
+    };
     assert!(why("b-bad.json.gz").contains("b-bad.json.gz"), "{skipped:?}");
     assert!(why("evil").contains("unsafe archive entry name"), "{skipped:?}");
     assert!(why("e-bomb.zip").contains("decompression limit"), "{skipped:?}");
@@ -194,7 +237,8 @@ fn dataset_round_trips_and_is_deterministic() {
     let out1 = scratch("ds1");
     let out2 = scratch("ds2");
     for out in [&out1, &out2] {
-        let st = bin().args(["ingest", "-q", "--force", "--out"]).arg(out).arg(public_samples()).status().unwrap();
+        let st =
+            bin().args(["ingest", "-q", "--force", "--out"]).arg(out).arg(public_samples()).status().unwrap();
         assert!(st.success());
     }
     let files = |d: &std::path::Path| -> Vec<(String, Vec<u8>)> {
@@ -221,7 +265,8 @@ fn dataset_round_trips_and_is_deterministic() {
     assert!(a.iter().any(|(n, _)| n.contains("date=__HIVE_DEFAULT_PARTITION__")));
 
     let manifest = |d: &std::path::Path| {
-        let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("manifest.json")).unwrap()).unwrap();
+        let mut m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("manifest.json")).unwrap()).unwrap();
         m.as_object_mut().unwrap().remove("generated_at");
         m.as_object_mut().unwrap().remove("command");
         m
@@ -232,7 +277,7 @@ fn dataset_round_trips_and_is_deterministic() {
     assert_eq!(m["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
 
     // Reading the dataset back gives the same rows as ingesting in memory.
-    let ds = Dataset::open(&[out1.clone()], &ingest::Options::default()).unwrap();
+    let ds = Dataset::open(std::slice::from_ref(&out1), &ingest::Options::default()).unwrap();
     assert!(ds.report.is_none());
     let (_, mem) = load(&[public_samples()]);
     for t in Table::ALL {
