@@ -8,9 +8,11 @@
 pub mod cli;
 pub mod commands;
 pub mod dataset;
+pub mod enrich;
 // TEMP pub mod generate;
 pub mod ingest;
 pub mod manifest;
+pub mod policy;
 pub mod progress;
 pub mod schema;
 pub mod summary;

@@ -577,6 +577,87 @@ canonical_table! {
     }
 }
 
+/// Columns the enrichment stage adds before rules run (detection-time only: they depend on
+/// the policy and intel files, so they are not stored in the dataset).
+pub mod enriched {
+    use super::ColumnDoc;
+
+    pub const IP_IS_TRUSTED: &str = "ip_is_trusted";
+    pub const IP_IS_PRIVATE: &str = "ip_is_private";
+    pub const IP_IS_HOSTING: &str = "ip_is_hosting";
+    pub const IP_HOSTING_PROVIDER: &str = "ip_hosting_provider";
+    pub const IP_INTEL: &str = "ip_intel";
+    pub const IP_ASN: &str = "ip_asn";
+    pub const UA_TOOL: &str = "ua_tool";
+    pub const UA_TOOL_KIND: &str = "ua_tool_kind";
+    pub const APP_IS_FOCI: &str = "app_is_foci";
+    pub const IS_LEGACY_AUTH: &str = "is_legacy_auth";
+    pub const FIRST_FACTOR_OK: &str = "first_factor_ok";
+    pub const USER_IS_PRIVILEGED: &str = "user_is_privileged";
+    pub const USER_IS_BREAK_GLASS: &str = "user_is_break_glass";
+    pub const COUNTRY_ALLOWED: &str = "country_allowed";
+    pub const DEVICE_CODE_EXPECTED: &str = "device_code_expected";
+    pub const APP_IS_HIGH_IMPACT: &str = "app_is_high_impact";
+    pub const ACTOR_IS_PRIVILEGED: &str = "actor_is_privileged";
+    pub const ACTOR_IS_BREAK_GLASS: &str = "actor_is_break_glass";
+    pub const TARGET_IS_PRIVILEGED: &str = "target_is_privileged";
+    pub const TARGET_IS_BREAK_GLASS: &str = "target_is_break_glass";
+
+    const fn c(name: &'static str, dtype: &'static str, doc: &'static str) -> ColumnDoc {
+        ColumnDoc { name, dtype, doc }
+    }
+
+    const IP: [ColumnDoc; 5] = [
+        c(IP_IS_TRUSTED, "bool", "the IP is inside the policy's trusted_ips"),
+        c(IP_IS_PRIVATE, "bool", "RFC 1918 / loopback / link-local / CGNAT / ULA address"),
+        c(IP_IS_HOSTING, "bool", "the IP's ASN is a hosting, VPS, VPN or anonymiser network"),
+        c(IP_HOSTING_PROVIDER, "str", "name of that hosting network"),
+        c(IP_INTEL, "str", "label from the intel files (IOC lists) matching the IP"),
+    ];
+    const UA: [ColumnDoc; 2] = [
+        c(UA_TOOL, "str", "attack tool or HTTP library the user agent belongs to"),
+        c(UA_TOOL_KIND, "str", "attack_tool | http_library | legacy_ropc"),
+    ];
+
+    /// Enrichment columns per table, in the order they are appended.
+    pub fn columns(table: &str) -> Vec<ColumnDoc> {
+        let mut v: Vec<ColumnDoc> = IP.to_vec();
+        match table {
+            "signins" => {
+                v.extend(UA);
+                v.extend([
+                    c(APP_IS_FOCI, "bool", "the client app is in the family of client ids (interchangeable refresh tokens)"),
+                    c(IS_LEGACY_AUTH, "bool", "client_app_used is a legacy (basic auth) protocol"),
+                    c(FIRST_FACTOR_OK, "bool", "the error code means the password was correct (success, MFA interrupts, CA blocks …)"),
+                    c(USER_IS_PRIVILEGED, "bool", "policy privileged_users, or seen receiving an admin role in the audits"),
+                    c(USER_IS_BREAK_GLASS, "bool", "the user is a policy break_glass_account"),
+                    c(COUNTRY_ALLOWED, "bool", "country is in allowed_countries (null without that policy)"),
+                    c(DEVICE_CODE_EXPECTED, "bool", "the user is in expected_device_code_users"),
+                    c(APP_IS_HIGH_IMPACT, "bool", "the app is in the policy's high_impact_apps"),
+                ]);
+            }
+            "audits" => {
+                v.push(c(IP_ASN, "i64", "ASN of the initiator IP, learned from the sign-ins"));
+                v.extend(UA);
+                v.extend([
+                    c(ACTOR_IS_PRIVILEGED, "bool", "the initiating user is privileged"),
+                    c(ACTOR_IS_BREAK_GLASS, "bool", "the initiating user is a break-glass account"),
+                    c(TARGET_IS_PRIVILEGED, "bool", "the first target user is privileged"),
+                    c(TARGET_IS_BREAK_GLASS, "bool", "the first target user is a break-glass account"),
+                ]);
+            }
+            "risk_detections" => {
+                v.push(c(USER_IS_PRIVILEGED, "bool", "the user is privileged"));
+            }
+            _ => {
+                v.clear();
+                v.push(c(USER_IS_PRIVILEGED, "bool", "the user is privileged"));
+            }
+        }
+        v
+    }
+}
+
 /// A canonical row of any table, as the readers emit them.
 #[derive(Debug, Clone)]
 pub enum Row<'a> {

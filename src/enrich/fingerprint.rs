@@ -1,0 +1,234 @@
+//! Built-in reference facts: attack-tool and HTTP-library user agents, hosting and
+//! anonymiser networks, FOCI client applications (detections.md §3).
+//!
+//! These are public facts, kept as data tables so a reviewer can audit them in one place.
+//! Rules use the labels through enrichment columns (`ua_tool`, `ua_tool_kind`,
+//! `ip_is_hosting`, `app_is_foci`) instead of repeating patterns in SQL.
+
+/// What a user-agent fingerprint means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolKind {
+    /// An offensive tool's default or forged user agent.
+    AttackTool,
+    /// A programming HTTP library: automation, AiTM kits, token replay.
+    HttpLibrary,
+    /// Legacy ROPC client strings (BAV2ROPC).
+    LegacyRopc,
+}
+
+impl ToolKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ToolKind::AttackTool => "attack_tool",
+            ToolKind::HttpLibrary => "http_library",
+            ToolKind::LegacyRopc => "legacy_ropc",
+        }
+    }
+}
+
+/// How a pattern is matched against the lower-cased user agent.
+#[derive(Debug, Clone, Copy)]
+enum Match {
+    Contains(&'static str),
+    Equals(&'static str),
+    StartsWith(&'static str),
+}
+
+/// (pattern, label, kind), first match wins: specific tools before generic libraries.
+const USER_AGENTS: &[(Match, &str, ToolKind)] = &[
+    (Match::Contains("aadinternals"), "AADInternals", ToolKind::AttackTool),
+    (Match::Equals("outlook-android/2.0"), "AADInternals (ActiveSync)", ToolKind::AttackTool),
+    (Match::Equals("autodiscoverclient"), "AADInternals (Autodiscover)", ToolKind::AttackTool),
+    (Match::Contains("dsreg/10.0 (windows 10.0.19041.928)"), "ROADtx device registration", ToolKind::AttackTool),
+    (Match::Contains("deviceregistrationclient"), "ROADtx device registration", ToolKind::AttackTool),
+    (Match::Contains("azurehound"), "AzureHound", ToolKind::AttackTool),
+    (Match::Contains("sharphound"), "BloodHound", ToolKind::AttackTool),
+    (Match::Contains("bloodhound"), "BloodHound", ToolKind::AttackTool),
+    (Match::Contains("kali365-live"), "Kali365 phishing kit", ToolKind::AttackTool),
+    (Match::Contains("teams/1.3.00.30866"), "TeamFiltration", ToolKind::AttackTool),
+    (Match::Contains("nintendobrowser"), "MFASweep", ToolKind::AttackTool),
+    (
+        Match::Contains("chrome/70.0.3538.102 safari/537.36 edge/18.19042"),
+        "TokenTactics / GraphRunner",
+        ToolKind::AttackTool,
+    ),
+    (
+        Match::Equals(
+            "mozilla/5.0 (windows nt 10.0; win64; x64) applewebkit/537.36 (khtml, like gecko) chrome/104.0.0.0 safari/537.36",
+        ),
+        "o365spray",
+        ToolKind::AttackTool,
+    ),
+    (Match::Contains("bav2ropc"), "BAV2ROPC", ToolKind::LegacyRopc),
+    (Match::Contains("cbainprod"), "CBAinPROD", ToolKind::LegacyRopc),
+    (Match::Contains("cbaintar"), "CBAinTAR", ToolKind::LegacyRopc),
+    (Match::Contains("aiohttp"), "aiohttp", ToolKind::HttpLibrary),
+    (Match::Contains("python-requests"), "python-requests", ToolKind::HttpLibrary),
+    (Match::Contains("python-urllib"), "python-urllib", ToolKind::HttpLibrary),
+    (Match::StartsWith("python/"), "python", ToolKind::HttpLibrary),
+    (Match::Contains("axios"), "axios", ToolKind::HttpLibrary),
+    (Match::Contains("node-fetch"), "node-fetch", ToolKind::HttpLibrary),
+    (Match::Contains("undici"), "undici", ToolKind::HttpLibrary),
+    (Match::Equals("node"), "node", ToolKind::HttpLibrary),
+    (Match::Contains("go-http-client"), "go-http-client", ToolKind::HttpLibrary),
+    (Match::Contains("go-resty"), "go-resty", ToolKind::HttpLibrary),
+    (Match::Contains("okhttp"), "okhttp", ToolKind::HttpLibrary),
+    (Match::Contains("fasthttp"), "fasthttp", ToolKind::HttpLibrary),
+    (Match::StartsWith("curl/"), "curl", ToolKind::HttpLibrary),
+    (Match::Contains("libwww-perl"), "libwww-perl", ToolKind::HttpLibrary),
+];
+
+/// The fingerprint of a user agent, if it is a known tool or library.
+pub fn user_agent(ua: &str) -> Option<(&'static str, ToolKind)> {
+    let ua = ua.trim().to_ascii_lowercase();
+    USER_AGENTS.iter().find_map(|(m, label, kind)| {
+        let hit = match m {
+            Match::Contains(p) => ua.contains(p),
+            Match::Equals(p) => ua == *p,
+            Match::StartsWith(p) => ua.starts_with(p),
+        };
+        hit.then_some((*label, *kind))
+    })
+}
+
+/// Hosting, VPS, VPN-egress and anonymiser networks (public ASN registrations). Microsoft's
+/// own AS8075 is deliberately absent: most of its Entra traffic is Microsoft's services.
+pub const HOSTING_ASNS: &[(i64, &str)] = &[
+    (13335, "Cloudflare (WARP)"),
+    (14061, "DigitalOcean"),
+    (14618, "Amazon AWS"),
+    (16509, "Amazon AWS"),
+    (15169, "Google Cloud"),
+    (396982, "Google Cloud"),
+    (20473, "Vultr (Choopa)"),
+    (63949, "Akamai Linode"),
+    (24940, "Hetzner"),
+    (16276, "OVH"),
+    (12876, "Scaleway"),
+    (9009, "M247"),
+    (60068, "Datacamp (CDN77)"),
+    (212238, "Datacamp"),
+    (36352, "ColoCrossing"),
+    (53667, "FranTech / BuyVM"),
+    (62240, "Clouvider"),
+    (51167, "Contabo"),
+    (40021, "Contabo"),
+    (8100, "QuadraNet"),
+    (35916, "Multacom"),
+    (197540, "netcup"),
+    (45102, "Alibaba Cloud"),
+    (132203, "Tencent Cloud"),
+    (31898, "Oracle Cloud"),
+    (202425, "IP Volume"),
+    (200651, "FlokiNET"),
+    (208323, "Foundation for Applied Privacy (Tor)"),
+    (60729, "Tor exit operator"),
+    (395954, "Leaseweb"),
+    (60781, "Leaseweb"),
+    (28753, "Leaseweb"),
+    (30633, "Leaseweb"),
+    (46606, "Unified Layer"),
+    (209588, "Flyservers"),
+];
+
+pub fn hosting_provider(asn: i64) -> Option<&'static str> {
+    HOSTING_ASNS.iter().find(|(a, _)| *a == asn).map(|(_, n)| *n)
+}
+
+/// Family-of-client-ids applications: their refresh tokens are interchangeable, which token
+/// theft tooling exploits (secureworks known-foci-clients).
+pub const FOCI_APPS: &[&str] = &[
+    "d3590ed6-52b3-4102-aeff-aad2292ab01c",
+    "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+    "1950a258-227b-4e31-a9cf-717495945fc2",
+    "1fec8e78-bce4-4aaf-ab1b-5451cc387264",
+    "27922004-5251-4030-b22d-91ecd9a37ea4",
+    "ab9b8c07-8f02-4f72-87fa-80105867a763",
+    "872cd9fa-d31f-45e0-9eab-6e460a02d1f1",
+    "9ba1a5c7-f17a-4de9-a1f1-6178c8d51223",
+    "4813382a-8fa7-425e-ab75-3b753aab3abb",
+    "00b41c95-dab0-4487-9791-b9d2c32c80f2",
+    "0ec893e0-5785-4de6-99da-4ed124e5296c",
+    "ecd6b820-32c2-49b6-98a6-444530e5a77a",
+    "f44b1140-bc5e-48c6-8dc0-5cf5a53c0e34",
+    "e9c51622-460d-4d3d-952d-966a5b1da34c",
+    "a40d7d7d-59aa-447e-a655-679a4107e548",
+    "26a7ee05-5602-4d76-a7ba-eae8b7b67941",
+];
+
+/// `clientAppUsed` values of legacy (basic-auth) protocols.
+pub const LEGACY_CLIENT_APPS: &[&str] = &[
+    "Authenticated SMTP",
+    "AutoDiscover",
+    "Exchange ActiveSync",
+    "Exchange Online PowerShell",
+    "Exchange Web Services",
+    "IMAP4",
+    "MAPI Over HTTP",
+    "Offline Address Book",
+    "Outlook Anywhere (RPC over HTTP)",
+    "Outlook Service",
+    "POP3",
+    "Reporting Web Services",
+    "Other clients",
+];
+
+/// Result codes that mean the first factor (the password) was correct (formats.md §6,
+/// Sentinel's password-spray heuristic).
+pub const FIRST_FACTOR_OK_CODES: &[i64] = &[
+    0, 50055, 50057, 50155, 50105, 50133, 50005, 50076, 50079, 50173, 50158, 50072, 50074, 53003, 53000,
+    53001, 50129, 500121,
+];
+
+/// Role names that make their holder privileged beyond the generic "contains Admin" test
+/// (the CISA highly-privileged list).
+pub const PRIVILEGED_ROLES: &[&str] = &[
+    "Global Administrator",
+    "Company Administrator",
+    "Privileged Role Administrator",
+    "Privileged Authentication Administrator",
+    "User Administrator",
+    "SharePoint Administrator",
+    "Exchange Administrator",
+    "Hybrid Identity Administrator",
+    "Application Administrator",
+    "Cloud Application Administrator",
+    "Security Administrator",
+    "Conditional Access Administrator",
+    "Authentication Administrator",
+    "Helpdesk Administrator",
+    "Intune Administrator",
+    "Cloud Device Administrator",
+    "Azure AD Joined Device Local Administrator",
+    "Microsoft Entra Joined Device Local Administrator",
+];
+
+/// Whether a role name is privileged.
+pub fn is_privileged_role(name: &str) -> bool {
+    let n = name.trim();
+    PRIVILEGED_ROLES.iter().any(|r| r.eq_ignore_ascii_case(n)) || n.to_ascii_lowercase().contains("admin")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specific_tools_win_over_libraries() {
+        assert_eq!(user_agent("Python/3.10 aiohttp/3.8.1").unwrap().0, "aiohttp");
+        assert_eq!(user_agent("axios/1.7.9").unwrap(), ("axios", ToolKind::HttpLibrary));
+        assert_eq!(user_agent("AADInternals").unwrap().1, ToolKind::AttackTool);
+        assert_eq!(user_agent("BAV2ROPC").unwrap().1, ToolKind::LegacyRopc);
+        assert!(user_agent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36").is_none());
+        assert!(user_agent("Mozilla/5.0 (compatible; MSAL 1.0) PKeyAuth/1.0").is_none());
+    }
+
+    #[test]
+    fn roles() {
+        assert!(is_privileged_role("Global Administrator"));
+        assert!(is_privileged_role("Teams Administrator"));
+        assert!(!is_privileged_role("Directory Readers"));
+        assert_eq!(hosting_provider(14061), Some("DigitalOcean"));
+        assert_eq!(hosting_provider(8075), None);
+    }
+}
