@@ -33,6 +33,18 @@ Examples:
 
 Exit codes: 0 ok, 2 error (or any reject with --strict).")]
     Ingest(IngestArgs),
+    /// Run the detection rules and write findings.csv / findings.jsonl.
+    #[command(after_help = "\
+Examples:
+  entrascope detect case-42/ --out findings/                 # a dataset from `ingest`
+  entrascope detect exports/ --policy policy.toml --out f/   # raw exports, tenant policy
+  entrascope detect case-42/ --since 2026-10-01 --until 2026-10-08 --out week/
+
+Exit codes: 0 ok, 1 a finding at or above --fail-on, 2 error.")]
+    Detect(DetectArgs),
+    /// List, explain and lint the rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Print the canonical tables and columns with their meanings.
     Schema,
     /// Write a synthetic but realistic tenant export (for samples, tests and benchmarks).
@@ -67,6 +79,71 @@ pub struct IngestArgs {
     /// Exit with code 2 if any record is rejected.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// Options shared by commands that run rules.
+#[derive(Debug, Args, Clone)]
+pub struct AnalysisArgs {
+    /// Tenant policy (trusted IPs, allowed countries, break-glass accounts, tuning).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// IOC file(s): IP/CIDR lists or CSV `type,value,label` (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub intel: Vec<PathBuf>,
+    /// Load rules from this directory instead of the built-in set.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Only events at or after this time (2026-10-01 or 2026-10-01T08:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Write findings.csv and findings.jsonl here.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write into a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Exit with code 1 when a finding at or above this severity exists.
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_severity)]
+    pub fail_on: crate::detect::Severity,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Table of every rule: id, kind, severity, techniques, title.
+    List {
+        /// Only rules of this kind (detection, duet, hunt, posture).
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
+    /// Everything about one rule: description, why, logic, remediation, references.
+    Explain {
+        id: String,
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
+    /// Check rule files: metadata valid, SQL plans against the schema, output contract met.
+    Lint {
+        /// Rules directory (default: the built-in rules).
+        path: Option<PathBuf>,
+    },
+}
+
+pub fn parse_severity(s: &str) -> Result<crate::detect::Severity, String> {
+    crate::detect::Severity::parse(s)
+        .ok_or_else(|| format!("{s:?} is not a severity; use info, low, medium, high or critical"))
 }
 
 #[derive(Debug, Args)]

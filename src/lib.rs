@@ -8,12 +8,15 @@
 pub mod cli;
 pub mod commands;
 pub mod dataset;
+pub mod detect;
 pub mod enrich;
-// TEMP pub mod generate;
+pub mod generate;
 pub mod ingest;
 pub mod manifest;
+pub mod pipeline;
 pub mod policy;
 pub mod progress;
+pub mod report;
 pub mod schema;
 pub mod summary;
 
@@ -33,6 +36,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Ingest(args) => commands::ingest::run(&cli, args),
         Command::Schema => Ok(commands::schema::run()),
-        Command::Generate(_) => todo!(),
+        Command::Detect(args) => commands::detect::run(&cli, args),
+        Command::Rules(cmd) => commands::rules::run(cmd),
+        Command::Generate(args) => commands::generate::run(&cli, args),
     }
 }

@@ -1,7 +1,9 @@
 //! One module per subcommand. Commands are thin: parse arguments, call the stages, print.
 
-// TEMP pub mod generate;
+pub mod detect;
+pub mod generate;
 pub mod ingest;
+pub mod rules;
 pub mod schema;
 
 use std::path::Path;

@@ -260,7 +260,9 @@ pub fn enrich(tables: &BTreeMap<Table, LazyFrame>, policy: &Policy, intel: &[Ind
         // Canonical columns first, then enrichment in the documented order.
         let mut names: Vec<Expr> = t.doc().columns.iter().map(|c| col(c.name)).collect();
         names.extend(e::columns(t.name()).iter().map(|c| col(c.name)));
-        out.insert(t, lf.select(names));
+        // Materialised once: every rule reads these, and re-running the joins per rule
+        // would multiply the cost by the number of rules.
+        out.insert(t, lf.select(names).collect()?.lazy());
     }
     Ok(Enriched { tables: out, privileged_users: privileged })
 }

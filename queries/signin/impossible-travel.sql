@@ -1,0 +1,29 @@
+-- ---
+-- id: IMPOSSIBLE-TRAVEL
+-- title: Impossible travel between successful sign-ins
+-- kind: detection
+-- severity: medium
+-- techniques: [T1078.004]
+-- tactics: [initial-access, defense-evasion]
+-- description: >-
+--   Two consecutive successful sign-ins of one user from different countries whose
+--   great-circle distance (at least min_km) and implied speed (at least min_kmh) cannot be
+--   travelled in the time between them (at most max_minutes). Pairs touching a trusted IP
+--   (the policy's trusted_ips: offices, VPN egress) are ignored.
+-- why: >-
+--   A stolen session or password used from the attacker's location shows up as the user
+--   "teleporting". It is the classic sign of token replay and credential theft.
+-- remediation: [revoke_sessions, reset_password]
+-- tables: [signins]
+-- engine: native
+-- params:
+--   min_km: 500
+--   min_kmh: 800
+--   max_minutes: 90
+-- false_positives:
+--   - Corporate or consumer VPNs not listed in trusted_ips
+--   - IPv6 geolocation errors on mobile carriers
+-- references:
+--   - https://learn.microsoft.com/entra/id-protection/concept-identity-protection-risks
+-- catalog: [IMPOSSIBLE-TRAVEL]
+-- ---

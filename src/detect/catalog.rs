@@ -1,0 +1,103 @@
+//! The rule catalog: every rule file, embedded at build time or read from a directory.
+//!
+//! Loading validates each file (`rule.rs`) and the catalog as a whole: ids are unique, and
+//! every `engine: native` rule has exactly one registered implementation and vice versa.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+use super::native;
+use super::rule::{Engine, Kind, Rule};
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// All rules, sorted by (area, id).
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub rules: Vec<Rule>,
+}
+
+impl Catalog {
+    /// The rules compiled into the binary.
+    pub fn embedded() -> Result<Catalog> {
+        let rules = EMBEDDED.iter().map(|(p, t)| Rule::parse(p, t)).collect::<Result<Vec<_>>>()?;
+        Catalog::new(rules)
+    }
+
+    /// Every `*.sql` under `dir`, recursively.
+    pub fn from_dir(dir: &Path) -> Result<Catalog> {
+        let mut files = Vec::new();
+        collect(dir, &mut files).with_context(|| format!("reading rules from {}", dir.display()))?;
+        if files.is_empty() {
+            bail!("no rule files (*.sql) under {}; point --rules at a queries/ directory", dir.display());
+        }
+        let mut rules = Vec::new();
+        for f in files {
+            let text =
+                std::fs::read_to_string(&f).with_context(|| format!("reading rule {}", f.display()))?;
+            rules.push(Rule::parse(&f.display().to_string().replace('\\', "/"), &text)?);
+        }
+        Catalog::new(rules)
+    }
+
+    /// `--rules DIR` when given, otherwise the embedded rules.
+    pub fn load(dir: Option<&Path>) -> Result<Catalog> {
+        match dir {
+            Some(d) => Catalog::from_dir(d),
+            None => Catalog::embedded(),
+        }
+    }
+
+    fn new(mut rules: Vec<Rule>) -> Result<Catalog> {
+        rules.sort_by(|a, b| {
+            (a.area.as_str(), a.meta.id.as_str()).cmp(&(b.area.as_str(), b.meta.id.as_str()))
+        });
+        for w in rules.windows(2) {
+            if w[0].meta.id == w[1].meta.id {
+                bail!("rule id {} is defined twice: {} and {}", w[0].meta.id, w[0].path, w[1].path);
+            }
+        }
+        let mut ids: Vec<&str> = rules.iter().map(|r| r.meta.id.as_str()).collect();
+        ids.sort();
+        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+            bail!("rule id {} is defined twice", w[0]);
+        }
+        for r in &rules {
+            if r.meta.engine == Engine::Native && native::find(&r.meta.id).is_none() {
+                bail!(
+                    "rule {} ({}) says engine: native but no Rust implementation is registered",
+                    r.meta.id,
+                    r.path
+                );
+            }
+        }
+        for (id, _) in native::NATIVE {
+            if !rules.iter().any(|r| r.meta.id == *id && r.meta.engine == Engine::Native) {
+                bail!("native rule {id} has no metadata file in queries/ with engine: native");
+            }
+        }
+        Ok(Catalog { rules })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.meta.id.eq_ignore_ascii_case(id))
+    }
+
+    pub fn count(&self, kind: Kind) -> usize {
+        self.rules.iter().filter(|r| r.meta.kind == kind).count()
+    }
+}
+
+fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "sql") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! Running rules: plan every enabled rule as a lazy query over the whole window, execute the
+//! plans in parallel, turn the results into findings, and time each rule.
+//!
+//! Plans are built on this thread (SQL parsing is cheap). Execution uses a few worker
+//! threads of our own, each collecting whole plans: polars parallelises inside each plan on
+//! its own pool, and no collect ever blocks a thread of that pool, which is what deadlocks
+//! nested collects upstream. Per-rule wall times go to the manifest.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{anyhow, Context, Result};
+use polars::prelude::*;
+use polars::sql::SQLContext;
+use serde::Serialize;
+
+use super::catalog::Catalog;
+use super::finding::{self, check_schema, Finding, RecordRef};
+use super::native::{self, NativeCtx};
+use super::rule::{Engine, Kind, Rule};
+use crate::enrich::Enriched;
+use crate::policy::Policy;
+use crate::schema::{empty_frame, Table};
+
+/// What running one rule did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleRun {
+    pub id: String,
+    pub kind: Kind,
+    pub findings: usize,
+    pub seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Options for a detection run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Only these kinds (all when empty).
+    pub kinds: Vec<Kind>,
+    /// Only these rule ids (all when empty).
+    pub only: Vec<String>,
+    /// Print a line per rule as it finishes.
+    pub verbose: bool,
+}
+
+/// Register the enriched tables under their canonical names.
+fn sql_context(tables: &BTreeMap<Table, LazyFrame>) -> SQLContext {
+    let ctx = SQLContext::new();
+    for (t, lf) in tables {
+        ctx.register(t.name(), lf.clone());
+    }
+    ctx
+}
+
+/// Build one rule's lazy query.
+pub fn plan(rule: &Rule, tables: &BTreeMap<Table, LazyFrame>, policy: &Policy) -> Result<LazyFrame> {
+    let params = rule.params(policy.params.get(&rule.meta.id))?;
+    match rule.meta.engine {
+        Engine::Sql => {
+            let mut ctx = sql_context(tables);
+            ctx.execute(&rule.render(&params))
+                .map_err(|e| anyhow!("rule {} ({}): {e}", rule.meta.id, rule.path))
+        }
+        Engine::Native => {
+            let f = native::find(&rule.meta.id)
+                .ok_or_else(|| anyhow!("native rule {} is not registered", rule.meta.id))?;
+            f(&NativeCtx { tables, params: &params }).map_err(|e| anyhow!("rule {}: {e}", rule.meta.id))
+        }
+    }
+}
+
+/// Which rules a run executes.
+pub fn selected<'c>(catalog: &'c Catalog, policy: &Policy, opts: &RunOptions) -> Vec<&'c Rule> {
+    catalog
+        .rules
+        .iter()
+        .filter(|r| !policy.disabled_rules.iter().any(|d| d.eq_ignore_ascii_case(&r.meta.id)))
+        .filter(|r| opts.kinds.is_empty() || opts.kinds.contains(&r.meta.kind))
+        .filter(|r| opts.only.is_empty() || opts.only.iter().any(|o| o.eq_ignore_ascii_case(&r.meta.id)))
+        .collect()
+}
+
+/// Run the selected rules over the enriched tables.
+pub fn run(
+    catalog: &Catalog,
+    en: &Enriched,
+    policy: &Policy,
+    opts: &RunOptions,
+) -> Result<(Vec<Finding>, Vec<RuleRun>)> {
+    let rules = selected(catalog, policy, opts);
+    let mut plans = Vec::with_capacity(rules.len());
+    for r in &rules {
+        plans.push(plan(r, &en.tables, policy)?);
+    }
+    let results: Vec<Mutex<Option<(Result<DataFrame>, f64)>>> =
+        rules.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(lf) = plans.get(i) else { break };
+                let t = Instant::now();
+                let out = lf.clone().collect().map_err(anyhow::Error::from);
+                let secs = t.elapsed().as_secs_f64();
+                if opts.verbose {
+                    let n = out.as_ref().map_or(0, |d| d.height());
+                    eprintln!("  {:<28} {:>6} rows {:>8.3}s", rules[i].meta.id, n, secs);
+                }
+                *results[i].lock().expect("no worker panics while holding it") = Some((out, secs));
+            });
+        }
+    });
+
+    let mut findings = Vec::new();
+    let mut runs = Vec::with_capacity(rules.len());
+    for (rule, slot) in rules.iter().zip(results) {
+        let (out, seconds) = slot.into_inner().expect("unpoisoned").expect("every plan ran");
+        let (n, error) = match out.and_then(|df| finding::from_frame(rule, &df)) {
+            Ok(f) => {
+                let n = f.len();
+                findings.extend(f);
+                (n, None)
+            }
+            Err(e) => (0, Some(format!("{e:#}"))),
+        };
+        runs.push(RuleRun { id: rule.meta.id.clone(), kind: rule.meta.kind, findings: n, seconds, error });
+    }
+    attach_provenance(&mut findings, en)?;
+    finding::finalise(&mut findings);
+    Ok((findings, runs))
+}
+
+/// Resolve `record_ids` to the files and positions the evidence came from.
+fn attach_provenance(findings: &mut [Finding], en: &Enriched) -> Result<()> {
+    let mut wanted: Vec<String> = findings.iter().flat_map(|f| f.record_ids.iter().cloned()).collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    wanted.sort();
+    wanted.dedup();
+    let mut index: BTreeMap<String, RecordRef> = BTreeMap::new();
+    for t in Table::ALL {
+        let df = en
+            .table(t)
+            .filter(crate::enrich::in_list(col("id"), &wanted))
+            .select([col("id"), col("source_file"), col("source_record")])
+            .collect()?;
+        let ids = df.column("id")?.str()?;
+        let files = df.column("source_file")?.str()?;
+        let recs = df.column("source_record")?.i64()?;
+        for i in 0..df.height() {
+            if let Some(id) = ids.get(i) {
+                index.entry(id.to_string()).or_insert(RecordRef {
+                    table: t.name().to_string(),
+                    id: id.to_string(),
+                    source_file: files.get(i).map(str::to_string),
+                    source_record: recs.get(i),
+                });
+            }
+        }
+    }
+    for f in findings.iter_mut() {
+        f.records = f.record_ids.iter().filter_map(|id| index.get(id).cloned()).collect();
+        f.records.sort();
+    }
+    Ok(())
+}
+
+/// Empty enriched tables with the full schema, for linting.
+pub fn empty_tables() -> Result<BTreeMap<Table, LazyFrame>> {
+    let mut base = BTreeMap::new();
+    for t in Table::ALL {
+        base.insert(t, empty_frame(t).lazy());
+    }
+    Ok(crate::enrich::enrich(&base, &Policy::default(), &[])?.tables)
+}
+
+/// Lint one rule: its plan resolves against the canonical schema and returns the contract.
+pub fn lint(rule: &Rule, tables: &BTreeMap<Table, LazyFrame>) -> Result<()> {
+    let mut lf = plan(rule, tables, &Policy::default())?;
+    let schema = Context::with_context(lf.collect_schema(), || {
+        format!("rule {} ({}) does not plan", rule.meta.id, rule.path)
+    })?;
+    let problems = check_schema(&schema);
+    if !problems.is_empty() {
+        anyhow::bail!("rule {} ({}): {}", rule.meta.id, rule.path, problems.join("; "));
+    }
+    // Executing on empty tables catches errors that only appear at run time.
+    Context::with_context(lf.collect(), || {
+        format!("rule {} ({}) fails on empty tables", rule.meta.id, rule.path)
+    })?;
+    Ok(())
+}

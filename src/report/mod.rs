@@ -1,0 +1,58 @@
+//! Writers: everything entrascope puts in an output directory besides the dataset.
+//!
+//! Log fields are hostile. CSV cells go through [`csv_cell`] (spreadsheet formula prefixes
+//! neutralised); HTML goes through tera's autoescaping (templates named `*.html`, no `|safe`
+//! on log-derived values).
+
+pub mod findings;
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// Neutralise a CSV cell that a spreadsheet would run as a formula (`= + - @`, tab, CR):
+/// prefix it with a single quote, as OWASP recommends.
+pub fn csv_cell(s: &str) -> Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
+        _ => Cow::Borrowed(s),
+    }
+}
+
+/// Write rows to a CSV file with every cell neutralised.
+pub fn write_csv(path: &Path, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<()> {
+    let mut w =
+        csv::WriterBuilder::new().from_path(path).with_context(|| format!("creating {}", path.display()))?;
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(row.iter().map(|c| csv_cell(c).into_owned()))?;
+    }
+    w.flush().with_context(|| format!("writing {}", path.display()))
+}
+
+/// Write one JSON object per line.
+pub fn write_jsonl<T: serde::Serialize>(path: &Path, items: &[T]) -> Result<()> {
+    use std::io::Write;
+    let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut w = std::io::BufWriter::new(f);
+    for it in items {
+        serde_json::to_writer(&mut w, it)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush().with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        for s in ["=cmd|' /C calc'!A0", "+1", "-2+3", "@SUM(1)", "\tx", "\rx"] {
+            assert!(csv_cell(s).starts_with('\''), "{s:?}");
+        }
+        assert_eq!(csv_cell("alice@contoso.com"), "alice@contoso.com");
+        assert_eq!(csv_cell(""), "");
+    }
+}
