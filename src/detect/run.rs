@@ -35,6 +35,9 @@ pub struct RuleRun {
     pub error: Option<String>,
 }
 
+/// A plan's result and its wall time in seconds.
+type Collected = (Result<DataFrame>, f64);
+
 /// Options for a detection run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -95,8 +98,7 @@ pub fn run(
     for r in &rules {
         plans.push(plan(r, &en.tables, policy)?);
     }
-    let results: Vec<Mutex<Option<(Result<DataFrame>, f64)>>> =
-        rules.iter().map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Option<Collected>>> = rules.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
     std::thread::scope(|s| {

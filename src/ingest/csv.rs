@@ -221,8 +221,11 @@ fn portal_signin_path(h: &str) -> Option<&'static [&'static str]> {
         "compliant" => &["deviceDetail", "isCompliant"],
         "managed" => &["deviceDetail", "isManaged"],
         "join type" => &["deviceDetail", "trustType"],
-        "multifactor authentication result" => &["mfaDetail", "authDetail"],
+        // The portal's "MFA result" is Graph's status.additionalDetails ("MFA requirement
+        // satisfied by claim in the token"); the deprecated mfaDetail holds method and detail.
+        "multifactor authentication result" => &["status", "additionalDetails"],
         "multifactor authentication auth method" => &["mfaDetail", "authMethod"],
+        "multifactor authentication auth detail" => &["mfaDetail", "authDetail"],
         "authentication requirement" => &["authenticationRequirement"],
         "session id" => &["sessionId"],
         "autonomous system number" => &["autonomousSystemNumber"],

@@ -236,7 +236,7 @@ fn synthetic_id(table: Table, parts: &[Option<&str>]) -> String {
     }
     let d = h.finalize();
     let hex: String = d[..12].iter().map(|b| format!("{b:02x}")).collect();
-    format!("synthetic-{hex}")
+    format!("synthetic-{hex}") // keep the prefix in sync with ingest::SYNTHETIC
 }
 
 /// Interrupt codes: the portal shows these as "Interrupted", not "Failure" (formats.md §6).

@@ -267,10 +267,19 @@ fn parse_file(f: &InputFile, budget: &Budget) -> (InputReport, Vec<EntryOutput>)
 }
 
 /// First-seen-wins deduplication on (table, id) across the whole run.
+///
+/// Audit rows from the portal CSV have no id (ours is a content hash), so they cannot match
+/// the same event from Graph or Azure Monitor by id. For audits a second key — correlation
+/// id, activity, first target and the time to the second — catches those pairs; it only
+/// ever merges when one side has a synthetic id, so distinct real events are never merged.
 #[derive(Default)]
 struct Dedupe {
     seen: BTreeMap<Table, HashSet<Box<str>>>,
+    /// Audit content key → whether the record kept for it had a synthetic id.
+    content: std::collections::HashMap<Box<str>, bool>,
 }
+
+const SYNTHETIC: &str = "synthetic-";
 
 impl Dedupe {
     fn apply(&mut self, table: Table, df: DataFrame) -> Result<(DataFrame, u64)> {
@@ -280,26 +289,49 @@ impl Dedupe {
             .iter()
             .map(|c| df.column(c).and_then(|c| c.str()))
             .collect::<PolarsResult<_>>()?;
+        let content_cols = if table == Table::Audits {
+            let s = |c: &str| df.column(c).and_then(|c| c.str()).cloned();
+            let secs = df.column(col::TIME)?.datetime()?.physical().clone();
+            Some((s("correlation_id")?, s("activity")?, s("target_id")?, secs, s(col::ID)?))
+        } else {
+            None
+        };
         let mut dups = 0u64;
         let mut key = String::new();
-        let mask: BooleanChunked = (0..df.height())
-            .map(|i| {
-                key.clear();
-                for k in &keys {
-                    key.push_str(k.get(i).unwrap_or(""));
-                    key.push('\u{1f}');
+        let mut mask = Vec::with_capacity(df.height());
+        for i in 0..df.height() {
+            key.clear();
+            for k in &keys {
+                key.push_str(k.get(i).unwrap_or(""));
+                key.push('\u{1f}');
+            }
+            let mut fresh = seen.insert(key.as_str().into());
+            if let (true, Some((corr, act, target, secs, ids))) = (fresh, &content_cols) {
+                let synthetic = ids.get(i).is_some_and(|id| id.starts_with(SYNTHETIC));
+                let ck = format!(
+                    "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+                    corr.get(i).unwrap_or(""),
+                    act.get(i).unwrap_or(""),
+                    target.get(i).unwrap_or(""),
+                    secs.get(i).map_or(String::new(), |t| t.div_euclid(1_000_000).to_string())
+                );
+                match self.content.get(ck.as_str()) {
+                    Some(kept_synthetic) if *kept_synthetic || synthetic => fresh = false,
+                    Some(_) => {}
+                    None => {
+                        self.content.insert(ck.into(), synthetic);
+                    }
                 }
-                let fresh = seen.insert(key.as_str().into());
-                if !fresh {
-                    dups += 1;
-                }
-                Some(fresh)
-            })
-            .collect();
+            }
+            if !fresh {
+                dups += 1;
+            }
+            mask.push(fresh);
+        }
         if dups == 0 {
             return Ok((df, 0));
         }
-        Ok((df.filter(&mask)?, dups))
+        Ok((df.filter(&BooleanChunked::from_slice("keep".into(), &mask))?, dups))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The single integration-test binary: one module per area.
 
 mod common;
+mod crossformat;
 mod ingest;
 mod rules;

@@ -76,7 +76,7 @@ pub fn plan(ctx: &NativeCtx) -> PolarsResult<LazyFrame> {
                 .gt_eq(lit(min_km))
                 .and(col("speed_kmh").gt_eq(lit(min_kmh)))
                 .and(col("minutes").lt_eq(lit(max_minutes)))
-                .and(col(e::IP_IS_TRUSTED).or(col(&format!("prev_{}", e::IP_IS_TRUSTED))).not()),
+                .and(col(e::IP_IS_TRUSTED).or(col(format!("prev_{}", e::IP_IS_TRUSTED))).not()),
         );
 
     let place = |city: &str, country: &str| {

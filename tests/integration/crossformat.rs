@@ -1,0 +1,196 @@
+//! One generated tenant, written in every export shape, must load to the same canonical rows
+//! — apart from provenance and the fields a shape does not carry at all, which are listed
+//! here explicitly (and in the README) so a reader regression cannot hide behind them.
+
+use std::collections::BTreeMap;
+
+use entrascope::generate::{self, Format, GenOptions};
+use entrascope::schema::Table;
+use polars::prelude::*;
+
+use crate::common::{load, scratch};
+
+const PROVENANCE: [&str; 3] = ["source_file", "source_format", "source_record"];
+
+/// Columns a shape cannot carry, per table; `service` lists extra columns missing only on
+/// service-principal and managed-identity sign-ins.
+struct Limits {
+    all: &'static [&'static str],
+    service: &'static [&'static str],
+}
+
+fn limits(format: Format, table: Table) -> Limits {
+    const NONE: &[&str] = &[];
+    match (format, table) {
+        // Graph objects have no envelope: no tenant id, no `identity` display name.
+        (Format::Graph | Format::PortalJson, Table::Audits) => {
+            Limits { all: &["tenant_id", "actor_display_name"], service: NONE }
+        }
+        (Format::Graph | Format::PortalJson, Table::RiskDetections | Table::RiskyUsers) => {
+            Limits { all: &["tenant_id"], service: NONE }
+        }
+        // LA's service-principal and managed-identity tables have far fewer columns.
+        (Format::LaCsv | Format::LaJson, Table::SignIns) => Limits {
+            all: NONE,
+            service: &[
+                "app_display_name",
+                "authentication_protocol",
+                "incoming_token_type",
+                "risk_level_during_signin",
+                "risk_level_aggregated",
+                "risk_state",
+                "token_issuer_type",
+                "cross_tenant_access_type",
+                "home_tenant_id",
+                "resource_tenant_id",
+                "tenant_id",
+                "managed_identity_type",
+            ],
+        },
+        (Format::LaCsv | Format::LaJson, Table::RiskDetections | Table::RiskyUsers) => {
+            Limits { all: &["tenant_id"], service: NONE }
+        }
+        (Format::PortalCsv, Table::SignIns) => Limits {
+            all: &[
+                "original_request_id",
+                "latitude",
+                "longitude",
+                "device_name",
+                "auth_methods",
+                "auth_step_details",
+                "ca_policies",
+                "risk_level_during_signin",
+                "risk_level_aggregated",
+                "risk_state",
+                "risk_event_types",
+            ],
+            service: &[
+                "unique_token_id",
+                "asn",
+                "authentication_protocol",
+                "incoming_token_type",
+                "client_credential_type",
+                "token_issuer_type",
+                "cross_tenant_access_type",
+            ],
+        },
+        // The portal audit CSV: no id, no operation type, app actors without app id, at most
+        // 3 targets × 5 modified properties.
+        (Format::PortalCsv, Table::Audits) => Limits {
+            all: &["id", "operation_type", "actor_app_id", "changes", "targets", "tenant_id"],
+            service: NONE,
+        },
+        _ => Limits { all: NONE, service: NONE },
+    }
+}
+
+fn sort_key(table: Table) -> Vec<&'static str> {
+    match table {
+        Table::SignIns => vec!["category", "id"],
+        Table::Audits => vec!["time", "correlation_id", "activity", "target_id"],
+        _ => vec!["id"],
+    }
+}
+
+fn prepared(df: &DataFrame, table: Table, drop: &[&str]) -> DataFrame {
+    let keep: Vec<&str> = df
+        .get_column_names()
+        .into_iter()
+        .map(|s| s.as_str())
+        .filter(|c| !PROVENANCE.contains(c) && !drop.contains(c))
+        .collect();
+    df.select(keep)
+        .unwrap()
+        .sort(sort_key(table), SortMultipleOptions::default().with_maintain_order(true))
+        .unwrap()
+}
+
+fn compare(format: Format, table: Table, want: &DataFrame, got: &DataFrame) -> Vec<String> {
+    let l = limits(format, table);
+    let mut problems = Vec::new();
+    if want.height() != got.height() {
+        return vec![format!(
+            "{} {}: {} rows, expected {}",
+            format.name(),
+            table.name(),
+            got.height(),
+            want.height()
+        )];
+    }
+    let split = |df: &DataFrame, service: bool| -> DataFrame {
+        if table != Table::SignIns {
+            return if service { df.head(Some(0)) } else { df.clone() };
+        }
+        let cat = df.column("category").unwrap().str().unwrap().clone();
+        let mask: BooleanChunked = cat
+            .iter()
+            .map(|c| Some(matches!(c, Some("service_principal" | "managed_identity")) == service))
+            .collect();
+        df.filter(&mask).unwrap()
+    };
+    for service in [false, true] {
+        let mut drop: Vec<&str> = l.all.to_vec();
+        if service {
+            drop.extend(l.service);
+        }
+        let (w, g) =
+            (prepared(&split(want, service), table, &drop), prepared(&split(got, service), table, &drop));
+        for c in w.get_column_names() {
+            let (a, b) = (w.column(c).unwrap(), g.column(c).unwrap());
+            if !a.as_materialized_series().equals_missing(b.as_materialized_series()) {
+                let i = (0..a.len()).find(|&i| a.get(i).unwrap() != b.get(i).unwrap()).unwrap_or(0);
+                problems.push(format!(
+                    "{} {}.{c}{}: {:?} vs expected {:?}",
+                    format.name(),
+                    table.name(),
+                    if service { " (service sign-ins)" } else { "" },
+                    b.get(i).unwrap(),
+                    a.get(i).unwrap()
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_export_shape_loads_to_the_same_canonical_rows() {
+    let out = scratch("crossformat");
+    let opts = GenOptions {
+        out: out.clone(),
+        seed: 7,
+        users: 16,
+        days: 2,
+        start: chrono::DateTime::parse_from_rfc3339("2026-10-05T00:00:00Z").unwrap().to_utc(),
+        signins_per_user_day: 6.0,
+        formats: Format::ALL.to_vec(),
+        attacks: true,
+    };
+    generate::generate(&opts).unwrap();
+
+    let (_, reference) = load(&[out.join(Format::AzureMonitor.name())]);
+    assert!(reference[&Table::SignIns].height() > 100, "the reference shape loaded sign-ins");
+    let mut problems = Vec::new();
+    for format in Format::ALL.into_iter().filter(|f| *f != Format::AzureMonitor) {
+        let (report, tables) = load(&[out.join(format.name())]);
+        assert_eq!(report.totals.rejected, 0, "{}: {:?}", format.name(), report.rejects.first());
+        for table in Table::ALL {
+            let got = &tables[&table];
+            if got.height() == 0
+                && matches!(format, Format::PortalCsv | Format::PortalJson)
+                && matches!(table, Table::RiskDetections | Table::RiskyUsers)
+            {
+                continue; // the portal download has no Identity Protection export
+            }
+            problems.extend(compare(format, table, &reference[&table], got));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // Everything at once: overlapping exports collapse to one copy of each record.
+    let (all, tables) = load(std::slice::from_ref(&out));
+    let counts: BTreeMap<&str, usize> = Table::ALL.iter().map(|t| (t.name(), tables[t].height())).collect();
+    let want: BTreeMap<&str, usize> = Table::ALL.iter().map(|t| (t.name(), reference[t].height())).collect();
+    assert_eq!(counts, want);
+    assert!(all.totals.duplicate > all.totals.loaded * 4, "{:?}", all.totals);
+}
