@@ -166,6 +166,14 @@ impl EntryAcc {
         }
     }
 
+    /// A well-formed record that is not an Entra log record at all (a row of an unrelated
+    /// CSV). When every record of an entry is one, the entry is skipped as "not an export".
+    pub fn unrecognised(&mut self, pos: Position, byte_offset: u64, reason: &str, raw: &[u8]) {
+        self.report.records += 1;
+        self.unknown += 1;
+        self.push_reject(pos, byte_offset, reason.to_string(), raw);
+    }
+
     /// A record (or a stretch of bytes) that could not be read at all.
     pub fn reject(&mut self, pos: Position, byte_offset: u64, reason: impl Into<String>, raw: &[u8]) {
         self.report.records += 1;

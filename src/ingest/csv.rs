@@ -59,6 +59,14 @@ pub fn read(buf: &[u8], file_name: &str, acc: &mut EntryAcc) {
         Family::LogAnalytics
     };
 
+    // A CSV sharing no column with any Entra table (an IOC list, a spreadsheet) is not an
+    // export: its rows are "unrecognised", and the file is listed as skipped.
+    const LA_COLUMNS: [&str; 14] = [
+        "id", "type", "timegenerated", "correlationid", "operationname", "resulttype", "userprincipalname",
+        "createddatetime", "activitydatetime", "ipaddress", "riskeventtype", "risklevel", "aadtenantid", "category",
+    ];
+    let known = la_keys_folded(&headers).filter(|k| LA_COLUMNS.contains(&k.as_str())).count();
+    let not_export = family == Family::LogAnalytics && known < 2;
     // Whole-file reasons to reject every row, decided once from the header.
     let local_time = headers.iter().find(|h| norm(h).ends_with("[local time]"));
     let file_reject = if let Some(h) = local_time {
@@ -107,6 +115,10 @@ pub fn read(buf: &[u8], file_name: &str, acc: &mut EntryAcc) {
             }
         }
         let raw = &buf[offset as usize..(rdr.position().byte() as usize).max(offset as usize)];
+        if not_export {
+            acc.unrecognised(Position::Line(line), offset, "no Entra log columns in the header", raw);
+            continue;
+        }
         if let Some(reason) = &file_reject {
             acc.reject(Position::Line(line), offset, reason.clone(), raw);
             continue;
@@ -154,6 +166,14 @@ fn la_key(h: &str) -> String {
         _ => h,
     };
     h.trim().to_string()
+}
+
+/// Header names folded like record keys (lower case, `[UTC]` and type suffixes dropped).
+fn la_keys_folded(headers: &[String]) -> impl Iterator<Item = String> + '_ {
+    headers.iter().map(|h| {
+        let mut buf = [0u8; 64];
+        super::raw::fold_key(&la_key(h), &mut buf).to_string()
+    })
 }
 
 fn la_row(keys: &[String], record: &csv::StringRecord) -> Value {
@@ -392,6 +412,12 @@ mod tests {
         assert_eq!(df.column("city").unwrap().str().unwrap().get(0), Some("Oslo"));
         assert_eq!(df.column("tenant_id").unwrap().str().unwrap().get(0), None, "TenantId is the workspace");
         assert_eq!(out.report.formats, vec!["log_analytics_csv".to_string()]);
+    }
+
+    #[test]
+    fn unrelated_csv_is_not_an_export() {
+        let out = run("known-bad.csv", "type,value,label\nip,1.2.3.4,x\n");
+        assert_eq!((out.report.records, out.unrecognised), (1, 1));
     }
 
     #[test]
