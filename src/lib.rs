@@ -7,8 +7,10 @@
 
 pub mod cli;
 pub mod commands;
+pub mod correlate;
 pub mod dataset;
 pub mod detect;
+pub mod duet;
 pub mod enrich;
 pub mod generate;
 pub mod ingest;
@@ -16,6 +18,7 @@ pub mod manifest;
 pub mod pipeline;
 pub mod policy;
 pub mod progress;
+pub mod remediate;
 pub mod report;
 pub mod schema;
 pub mod summary;

@@ -5,6 +5,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // polars' thread pool uses the default thread stack; deep rule plans need more than
+    // 2 MiB. Set before any thread starts; an explicit setting wins.
+    if std::env::var_os("RUST_MIN_STACK").is_none() {
+        std::env::set_var("RUST_MIN_STACK", (16usize << 20).to_string());
+    }
     let cli = entrascope::cli::Cli::parse();
     match entrascope::run(cli) {
         Ok(code) => code,

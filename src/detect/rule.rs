@@ -264,7 +264,7 @@ fn split(text: &str) -> Result<(String, String)> {
 impl Rule {
     /// Parse one rule file's text; `path` names it in errors.
     pub fn parse(path: &str, text: &str) -> Result<Rule> {
-        let (yaml, sql) = split(text).with_context(|| format!("rule {path}"))?;
+        let (yaml, sql) = split(text).map_err(|e| anyhow::anyhow!("rule {path}: {e}"))?;
         let meta: Meta = serde_norway::from_str(&yaml)
             .map_err(|e| anyhow::anyhow!("rule {path}: invalid metadata: {e}"))?;
         let area = path.rsplit('/').nth(1).unwrap_or("").to_string();

@@ -86,6 +86,22 @@ pub fn selected<'c>(catalog: &'c Catalog, policy: &Policy, opts: &RunOptions) ->
         .collect()
 }
 
+/// Stack size of the threads that plan and collect rules: polars plans recurse deeply on
+/// CTE- and join-heavy SQL, and 2 MiB thread stacks overflowed on real rules.
+const RULE_STACK: usize = 64 << 20;
+
+/// Run `f` on a thread with a large stack.
+pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(RULE_STACK)
+            .spawn_scoped(s, f)
+            .expect("spawning a thread")
+            .join()
+            .expect("the rule thread did not panic")
+    })
+}
+
 /// Run the selected rules over the enriched tables.
 pub fn run(
     catalog: &Catalog,
@@ -94,27 +110,29 @@ pub fn run(
     opts: &RunOptions,
 ) -> Result<(Vec<Finding>, Vec<RuleRun>)> {
     let rules = selected(catalog, policy, opts);
-    let mut plans = Vec::with_capacity(rules.len());
-    for r in &rules {
-        plans.push(plan(r, &en.tables, policy)?);
-    }
     let results: Vec<Mutex<Option<Collected>>> = rules.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
     std::thread::scope(|s| {
         for _ in 0..workers {
-            s.spawn(|| loop {
+            let work = || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(lf) = plans.get(i) else { break };
+                let Some(rule) = rules.get(i) else { break };
                 let t = Instant::now();
-                let out = lf.clone().collect().map_err(anyhow::Error::from);
+                // A rule that fails to plan or run is reported, not fatal to the others.
+                let out =
+                    plan(rule, &en.tables, policy).and_then(|lf| lf.collect().map_err(anyhow::Error::from));
                 let secs = t.elapsed().as_secs_f64();
                 if opts.verbose {
                     let n = out.as_ref().map_or(0, |d| d.height());
-                    eprintln!("  {:<28} {:>6} rows {:>8.3}s", rules[i].meta.id, n, secs);
+                    eprintln!("  {:<28} {:>6} rows {:>8.3}s", rule.meta.id, n, secs);
                 }
                 *results[i].lock().expect("no worker panics while holding it") = Some((out, secs));
-            });
+            };
+            std::thread::Builder::new()
+                .stack_size(RULE_STACK)
+                .spawn_scoped(s, work)
+                .expect("spawning a rule worker");
         }
     });
 
@@ -184,6 +202,10 @@ pub fn empty_tables() -> Result<BTreeMap<Table, LazyFrame>> {
 
 /// Lint one rule: its plan resolves against the canonical schema and returns the contract.
 pub fn lint(rule: &Rule, tables: &BTreeMap<Table, LazyFrame>) -> Result<()> {
+    on_big_stack(|| lint_here(rule, tables))
+}
+
+fn lint_here(rule: &Rule, tables: &BTreeMap<Table, LazyFrame>) -> Result<()> {
     let mut lf = plan(rule, tables, &Policy::default())?;
     let schema = Context::with_context(lf.collect_schema(), || {
         format!("rule {} ({}) does not plan", rule.meta.id, rule.path)

@@ -62,8 +62,20 @@ pub fn read(buf: &[u8], file_name: &str, acc: &mut EntryAcc) {
     // A CSV sharing no column with any Entra table (an IOC list, a spreadsheet) is not an
     // export: its rows are "unrecognised", and the file is listed as skipped.
     const LA_COLUMNS: [&str; 14] = [
-        "id", "type", "timegenerated", "correlationid", "operationname", "resulttype", "userprincipalname",
-        "createddatetime", "activitydatetime", "ipaddress", "riskeventtype", "risklevel", "aadtenantid", "category",
+        "id",
+        "type",
+        "timegenerated",
+        "correlationid",
+        "operationname",
+        "resulttype",
+        "userprincipalname",
+        "createddatetime",
+        "activitydatetime",
+        "ipaddress",
+        "riskeventtype",
+        "risklevel",
+        "aadtenantid",
+        "category",
     ];
     let known = la_keys_folded(&headers).filter(|k| LA_COLUMNS.contains(&k.as_str())).count();
     let not_export = family == Family::LogAnalytics && known < 2;

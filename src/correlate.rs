@@ -1,0 +1,319 @@
+//! Correlation: detection findings → incidents that follow the attack story.
+//!
+//! Findings are linked when they share an entity (a principal, an IP, a session or
+//! correlation id, a created account, an app — the kinds `queries/correlation.toml` lists)
+//! and lie within a time window of each other; linking is transitive (union-find), so a
+//! spray, the resulting sign-in, the MFA registration and the app secret that follow become
+//! one incident. Incident severity is the worst finding's, raised one step when the story
+//! progresses past initial access or touches a privileged principal.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::detect::{Finding, Kind, Severity};
+
+/// The correlation spec (`queries/correlation.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub window_hours: i64,
+    pub link_on: Vec<String>,
+    pub max_principals_per_ip: usize,
+    pub stages: Vec<String>,
+    pub initial_access_until: String,
+}
+
+const EMBEDDED_SPEC: &str = include_str!("../queries/correlation.toml");
+
+impl Spec {
+    /// `<rules dir>/correlation.toml` when present, otherwise the built-in spec.
+    pub fn load(rules_dir: Option<&Path>) -> Result<Spec> {
+        let (text, name) = match rules_dir.map(|d| d.join("correlation.toml")).filter(|p| p.is_file()) {
+            Some(p) => (
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?,
+                p.display().to_string(),
+            ),
+            None => (EMBEDDED_SPEC.to_string(), "built-in correlation.toml".to_string()),
+        };
+        let spec: Spec = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{name} is invalid: {e}"))?;
+        if !spec.stages.contains(&spec.initial_access_until) {
+            anyhow::bail!(
+                "{name}: initial_access_until {:?} is not one of the stages",
+                spec.initial_access_until
+            );
+        }
+        Ok(spec)
+    }
+
+    /// Index of a finding's stage: its earliest tactic in kill-chain order.
+    pub fn stage_of(&self, f: &Finding) -> Option<usize> {
+        f.tactics.iter().filter_map(|t| self.stages.iter().position(|s| s == t)).min()
+    }
+}
+
+/// One incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct Incident {
+    pub incident_id: String,
+    pub severity: Severity,
+    pub title: String,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub principals: Vec<String>,
+    pub ips: Vec<String>,
+    pub techniques: Vec<String>,
+    /// Stages reached, in kill-chain order.
+    pub stages: Vec<String>,
+    /// Findings in time order.
+    pub finding_ids: Vec<String>,
+    /// Why the severity was raised above the worst finding's, if it was.
+    pub escalation: Option<String>,
+}
+
+struct UnionFind(Vec<usize>);
+
+impl UnionFind {
+    fn find(&mut self, x: usize) -> usize {
+        let p = self.0[x];
+        if p == x {
+            return x;
+        }
+        let r = self.find(p);
+        self.0[x] = r;
+        r
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            // The smaller index wins, so the grouping does not depend on visiting order.
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.0[hi] = lo;
+        }
+    }
+}
+
+fn evidence_values(f: &Finding, key: &str) -> Vec<String> {
+    match f.evidence.get(key) {
+        Some(serde_json::Value::String(s)) => s.split(';').map(|x| x.trim().to_ascii_lowercase()).collect(),
+        Some(serde_json::Value::Array(a)) => {
+            a.iter().filter_map(|v| v.as_str()).map(|s| s.trim().to_ascii_lowercase()).collect()
+        }
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect()
+}
+
+/// Group the detection findings into incidents. `privileged` holds privileged UPNs.
+pub fn correlate(findings: &[Finding], spec: &Spec, privileged: &BTreeSet<String>) -> Vec<Incident> {
+    let dets: Vec<&Finding> = findings.iter().filter(|f| f.kind == Kind::Detection).collect();
+    let window = spec.window_hours * 3_600_000_000;
+
+    // IPs that touch too many principals are infrastructure, not attacker links.
+    let mut ip_principals: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for f in &dets {
+        for ip in &f.ips {
+            ip_principals.entry(ip).or_default().extend(f.principals.iter().map(String::as_str));
+        }
+    }
+
+    let mut by_entity: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, f) in dets.iter().enumerate() {
+        for kind in &spec.link_on {
+            let values: Vec<String> = match kind.as_str() {
+                "principal" => f.principals.iter().map(|p| p.to_ascii_lowercase()).collect(),
+                "ip" => f
+                    .ips
+                    .iter()
+                    .filter(|ip| {
+                        ip_principals.get(ip.as_str()).is_none_or(|p| p.len() <= spec.max_principals_per_ip)
+                    })
+                    .cloned()
+                    .collect(),
+                other => evidence_values(f, other),
+            };
+            for v in values {
+                // A created account or target user links with the same account as principal.
+                let key = match kind.as_str() {
+                    "target_user" | "created_user" => format!("principal\u{1f}{v}"),
+                    k => format!("{k}\u{1f}{v}"),
+                };
+                by_entity.entry(key).or_default().push(i);
+            }
+        }
+    }
+
+    let mut uf = UnionFind((0..dets.len()).collect());
+    for members in by_entity.values_mut() {
+        members.sort_by_key(|&i| (dets[i].first_seen, i));
+        members.dedup();
+        // Chain consecutive findings of one entity that are close enough in time; the
+        // running end keeps a long chain together even when one finding spans a while.
+        let mut end = i64::MIN;
+        let mut prev: Option<usize> = None;
+        for &i in members.iter() {
+            if let Some(p) = prev {
+                if dets[i].first_seen - end <= window {
+                    uf.union(p, i);
+                }
+            }
+            end = end.max(dets[i].last_seen);
+            prev = Some(i);
+        }
+    }
+
+    let mut groups: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
+    for (i, f) in dets.iter().enumerate() {
+        let root = uf.find(i);
+        groups.entry(root).or_default().push(f);
+    }
+
+    let mut incidents: Vec<Incident> = groups.into_values().map(|fs| build(fs, spec, privileged)).collect();
+    incidents.sort_by(|a, b| {
+        (a.first_seen, std::cmp::Reverse(a.severity), &a.title).cmp(&(
+            b.first_seen,
+            std::cmp::Reverse(b.severity),
+            &b.title,
+        ))
+    });
+    for (n, inc) in incidents.iter_mut().enumerate() {
+        inc.incident_id = format!("INC-{:03}", n + 1);
+    }
+    incidents
+}
+
+fn build(mut fs: Vec<&Finding>, spec: &Spec, privileged: &BTreeSet<String>) -> Incident {
+    fs.sort_by(|a, b| {
+        (a.first_seen, &a.rule_id, &a.finding_id).cmp(&(b.first_seen, &b.rule_id, &b.finding_id))
+    });
+    let set = |f: &dyn Fn(&Finding) -> &Vec<String>| -> Vec<String> {
+        fs.iter().flat_map(|x| f(x).iter().cloned()).collect::<BTreeSet<_>>().into_iter().collect()
+    };
+    let principals = set(&|f| &f.principals);
+    let worst = fs.iter().map(|f| f.severity).max().unwrap_or(Severity::Low);
+    let stage_ix: BTreeSet<usize> = fs.iter().filter_map(|f| spec.stage_of(f)).collect();
+    let initial = spec.stages.iter().position(|s| *s == spec.initial_access_until).unwrap_or(0);
+    let progressed = stage_ix.len() >= 2 && stage_ix.iter().any(|&s| s > initial);
+    let privileged_hit: Vec<&String> =
+        principals.iter().filter(|p| privileged.contains(p.as_str())).collect();
+    let escalation = if progressed {
+        Some("the attack progressed past initial access".to_string())
+    } else if !privileged_hit.is_empty() {
+        Some(format!("privileged principal involved: {}", privileged_hit[0]))
+    } else {
+        None
+    };
+    let severity = if escalation.is_some() { worst.raised() } else { worst };
+
+    // Title: who, then the story as the distinct rule titles in time order.
+    let mut steps: Vec<&str> = Vec::new();
+    for f in &fs {
+        if !steps.contains(&f.title.as_str()) {
+            steps.push(&f.title);
+        }
+    }
+    let who = match principals.len() {
+        0 => fs[0].ips.first().cloned().unwrap_or_else(|| "unknown".into()),
+        1 => principals[0].clone(),
+        n => format!("{} and {} more", principals[0], n - 1),
+    };
+    let story = if steps.len() > 4 {
+        format!("{} → … → {}", steps[..3].join(" → "), steps[steps.len() - 1])
+    } else {
+        steps.join(" → ")
+    };
+    Incident {
+        incident_id: String::new(),
+        severity,
+        title: format!("{who}: {story}"),
+        first_seen: fs.iter().map(|f| f.first_seen).min().unwrap_or_default(),
+        last_seen: fs.iter().map(|f| f.last_seen).max().unwrap_or_default(),
+        principals,
+        ips: set(&|f| &f.ips),
+        techniques: set(&|f| &f.techniques),
+        stages: stage_ix.iter().map(|&i| spec.stages[i].clone()).collect(),
+        finding_ids: fs.iter().map(|f| f.finding_id.clone()).collect(),
+        escalation,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(
+        id: &str,
+        rule: &str,
+        t_min: i64,
+        principals: &[&str],
+        ips: &[&str],
+        tactic: &str,
+        sev: Severity,
+    ) -> Finding {
+        Finding {
+            finding_id: id.into(),
+            rule_id: rule.into(),
+            kind: Kind::Detection,
+            severity: sev,
+            title: rule.into(),
+            first_seen: t_min * 60_000_000,
+            last_seen: t_min * 60_000_000,
+            principals: principals.iter().map(|s| s.to_string()).collect(),
+            ips: ips.iter().map(|s| s.to_string()).collect(),
+            techniques: vec!["T1110".into()],
+            tactics: vec![tactic.into()],
+            remediation: vec![],
+            evidence_count: 1,
+            summary: String::new(),
+            evidence: Default::default(),
+            records: vec![],
+            record_ids: vec![],
+        }
+    }
+
+    #[test]
+    fn the_story_becomes_one_incident_and_unrelated_findings_stay_apart() {
+        let spec = Spec::load(None).unwrap();
+        let findings = vec![
+            f("a", "SPRAY-IP", 0, &["u@x"], &["45.1.1.1"], "credential-access", Severity::High),
+            f("b", "AUTHM-AFTER-RISK", 30, &["u@x"], &["45.1.1.1"], "persistence", Severity::Medium),
+            f("c", "APP-CRED-ADD", 90, &["u@x"], &["45.1.1.1"], "persistence", Severity::Medium),
+            f("d", "IMPOSSIBLE-TRAVEL", 60, &["v@x"], &["9.9.9.9"], "initial-access", Severity::Medium),
+            // same user, but ten days later: a separate incident
+            f(
+                "e",
+                "LEGACY-FAIL",
+                60 * 24 * 10,
+                &["u@x"],
+                &["8.8.8.8"],
+                "credential-access",
+                Severity::Medium,
+            ),
+        ];
+        let inc = correlate(&findings, &spec, &BTreeSet::new());
+        assert_eq!(inc.len(), 3);
+        assert_eq!(inc[0].finding_ids, vec!["a", "b", "c"]);
+        assert_eq!(inc[0].severity, Severity::Critical, "high raised: progressed past initial access");
+        assert!(inc[0].title.contains("SPRAY-IP → AUTHM-AFTER-RISK → APP-CRED-ADD"), "{}", inc[0].title);
+        assert_eq!(inc[1].finding_ids, vec!["d"]);
+        assert_eq!(inc[1].severity, Severity::Medium);
+        let privileged: BTreeSet<String> = ["v@x".to_string()].into();
+        let inc = correlate(&findings, &spec, &privileged);
+        assert_eq!(inc[1].severity, Severity::High, "privileged principal raises");
+    }
+
+    #[test]
+    fn busy_ips_do_not_link() {
+        let mut spec = Spec::load(None).unwrap();
+        spec.max_principals_per_ip = 1;
+        let findings = vec![
+            f("a", "R1", 0, &["u@x"], &["1.1.1.1"], "initial-access", Severity::Low),
+            f("b", "R2", 5, &["v@x"], &["1.1.1.1"], "initial-access", Severity::Low),
+        ];
+        assert_eq!(correlate(&findings, &spec, &BTreeSet::new()).len(), 2);
+    }
+}
