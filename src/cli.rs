@@ -33,6 +33,17 @@ Examples:
 
 Exit codes: 0 ok, 2 error (or any reject with --strict).")]
     Ingest(IngestArgs),
+    /// The main job: inputs → incidents, HTML report, remediation plan, DUET questions.
+    #[command(after_help = "\
+Examples:
+  entrascope analyze samples/ --policy samples/policy.toml --out report/
+  entrascope analyze case-42/ --out report/ --duet-answers report-v1/duet.csv --force
+  entrascope analyze exports.zip --out r/ --fail-on critical   # CI gate: exit 1 only on critical
+
+Writes report.html, findings.csv/.jsonl, incidents.csv, remediation.csv/.ps1, duet.csv,
+posture.csv, timeline.csv (Timesketch), attack-layer.json, manifest.json, rejects.jsonl.
+Exit codes: 0 ok, 1 an incident at or above --fail-on, 2 error.")]
+    Analyze(AnalyzeArgs),
     /// Run the detection rules and write findings.csv / findings.jsonl.
     #[command(after_help = "\
 Examples:
@@ -116,6 +127,29 @@ pub struct DetectArgs {
     /// Exit with code 1 when a finding at or above this severity exists.
     #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_severity)]
     pub fail_on: crate::detect::Severity,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Output directory for the report and every export.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write into a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Exit with code 1 when an incident at or above this severity exists.
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_severity)]
+    pub fail_on: crate::detect::Severity,
+    /// A duet.csv with the customer's answers (expected / unexpected).
+    #[arg(long, value_name = "FILE")]
+    pub duet_answers: Option<PathBuf>,
+    /// Render the report with these templates (*.html) instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

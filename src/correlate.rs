@@ -22,6 +22,8 @@ pub struct Spec {
     pub window_hours: i64,
     pub link_on: Vec<String>,
     pub max_principals_per_ip: usize,
+    #[serde(default)]
+    pub principals_are_targets: Vec<String>,
     pub stages: Vec<String>,
     pub initial_access_until: String,
 }
@@ -48,9 +50,10 @@ impl Spec {
         Ok(spec)
     }
 
-    /// Index of a finding's stage: its earliest tactic in kill-chain order.
+    /// Index of a finding's stage: its rule's first listed tactic that is a known stage
+    /// (authors list the primary tactic first; see queries/README.md).
     pub fn stage_of(&self, f: &Finding) -> Option<usize> {
-        f.tactics.iter().filter_map(|t| self.stages.iter().position(|s| s == t)).min()
+        f.tactics.iter().find_map(|t| self.stages.iter().position(|s| s == t))
     }
 }
 
@@ -125,6 +128,7 @@ pub fn correlate(findings: &[Finding], spec: &Spec, privileged: &BTreeSet<String
     for (i, f) in dets.iter().enumerate() {
         for kind in &spec.link_on {
             let values: Vec<String> = match kind.as_str() {
+                "principal" if spec.principals_are_targets.contains(&f.rule_id) => Vec::new(),
                 "principal" => f.principals.iter().map(|p| p.to_ascii_lowercase()).collect(),
                 "ip" => f
                     .ips
@@ -197,9 +201,17 @@ fn build(mut fs: Vec<&Finding>, spec: &Spec, privileged: &BTreeSet<String>) -> I
     let worst = fs.iter().map(|f| f.severity).max().unwrap_or(Severity::Low);
     let stage_ix: BTreeSet<usize> = fs.iter().filter_map(|f| spec.stage_of(f)).collect();
     let initial = spec.stages.iter().position(|s| *s == spec.initial_access_until).unwrap_or(0);
-    let progressed = stage_ix.len() >= 2 && stage_ix.iter().any(|&s| s > initial);
-    let privileged_hit: Vec<&String> =
-        principals.iter().filter(|p| privileged.contains(p.as_str())).collect();
+    // Progress means moving *from* initial access (or credential access) to later stages;
+    // an admin's routine changes (persistence-type findings alone) have not progressed.
+    let has_entry = stage_ix.iter().any(|&s| s <= initial);
+    let progressed = has_entry && stage_ix.iter().any(|&s| s > initial);
+    // A privileged principal raises severity when there is a sign of compromise, not when
+    // an administrator merely does administration.
+    let privileged_hit: Vec<&String> = if has_entry {
+        principals.iter().filter(|p| privileged.contains(p.as_str())).collect()
+    } else {
+        Vec::new()
+    };
     let escalation = if progressed {
         Some("the attack progressed past initial access".to_string())
     } else if !privileged_hit.is_empty() {
@@ -209,17 +221,27 @@ fn build(mut fs: Vec<&Finding>, spec: &Spec, privileged: &BTreeSet<String>) -> I
     };
     let severity = if escalation.is_some() { worst.raised() } else { worst };
 
-    // Title: who, then the story as the distinct rule titles in time order.
+    // Title: who, then the story as the distinct rule titles in kill-chain order.
+    let mut ordered: Vec<&&Finding> = fs.iter().collect();
+    ordered.sort_by_key(|f| (spec.stage_of(f).unwrap_or(usize::MAX), f.first_seen));
     let mut steps: Vec<&str> = Vec::new();
-    for f in &fs {
+    for f in ordered {
         if !steps.contains(&f.title.as_str()) {
             steps.push(&f.title);
         }
     }
-    let who = match principals.len() {
-        0 => fs[0].ips.first().cloned().unwrap_or_else(|| "unknown".into()),
-        1 => principals[0].clone(),
-        n => format!("{} and {} more", principals[0], n - 1),
+    // Lead with the principal most findings are about (the story's protagonist).
+    let mut freq: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &fs {
+        for p in &f.principals {
+            *freq.entry(p).or_default() += 1;
+        }
+    }
+    let lead = freq.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(p, _)| p.to_string());
+    let who = match (lead, principals.len()) {
+        (None, _) => fs[0].ips.first().cloned().unwrap_or_else(|| "unknown".into()),
+        (Some(p), 1) => p,
+        (Some(p), n) => format!("{p} and {} more", n - 1),
     };
     let story = if steps.len() > 4 {
         format!("{} → … → {}", steps[..3].join(" → "), steps[steps.len() - 1])
@@ -283,6 +305,8 @@ mod tests {
             f("b", "AUTHM-AFTER-RISK", 30, &["u@x"], &["45.1.1.1"], "persistence", Severity::Medium),
             f("c", "APP-CRED-ADD", 90, &["u@x"], &["45.1.1.1"], "persistence", Severity::Medium),
             f("d", "IMPOSSIBLE-TRAVEL", 60, &["v@x"], &["9.9.9.9"], "initial-access", Severity::Medium),
+            // an administrator's routine change: persistence only, never raised
+            f("g", "APP-CRED-ADD", 120, &["adm@x"], &["198.51.100.10"], "persistence", Severity::Medium),
             // same user, but ten days later: a separate incident
             f(
                 "e",
@@ -295,15 +319,17 @@ mod tests {
             ),
         ];
         let inc = correlate(&findings, &spec, &BTreeSet::new());
-        assert_eq!(inc.len(), 3);
+        assert_eq!(inc.len(), 4);
         assert_eq!(inc[0].finding_ids, vec!["a", "b", "c"]);
         assert_eq!(inc[0].severity, Severity::Critical, "high raised: progressed past initial access");
         assert!(inc[0].title.contains("SPRAY-IP → AUTHM-AFTER-RISK → APP-CRED-ADD"), "{}", inc[0].title);
         assert_eq!(inc[1].finding_ids, vec!["d"]);
         assert_eq!(inc[1].severity, Severity::Medium);
-        let privileged: BTreeSet<String> = ["v@x".to_string()].into();
+        let privileged: BTreeSet<String> = ["v@x".to_string(), "adm@x".to_string()].into();
         let inc = correlate(&findings, &spec, &privileged);
-        assert_eq!(inc[1].severity, Severity::High, "privileged principal raises");
+        assert_eq!(inc[1].severity, Severity::High, "privileged principal with signs of compromise raises");
+        assert_eq!(inc[2].finding_ids, vec!["g"]);
+        assert_eq!(inc[2].severity, Severity::Medium, "an admin doing admin work is not raised");
     }
 
     #[test]

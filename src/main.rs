@@ -5,6 +5,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Die quietly on a closed pipe (`entrascope rules list | head`) like other Unix tools,
+    // instead of panicking on the next write.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // polars' thread pool uses the default thread stack; deep rule plans need more than
     // 2 MiB. Set before any thread starts; an explicit setting wins.
     if std::env::var_os("RUST_MIN_STACK").is_none() {

@@ -29,6 +29,25 @@ struct Manifest<'r> {
 
 /// Write `manifest.json` into `dir`.
 pub fn write(dir: &Path, report: &IngestReport) -> Result<()> {
+    write_with(dir, report, serde_json::Value::Null)
+}
+
+/// The ingest manifest as JSON (what `analyze` shows as chain of custody).
+pub fn ingest_json(report: &IngestReport) -> Result<serde_json::Value> {
+    let gaps: std::collections::BTreeMap<&str, Vec<String>> =
+        Table::ALL.iter().map(|t| (t.name(), report.gaps(*t))).filter(|(_, g)| !g.is_empty()).collect();
+    Ok(serde_json::json!({
+        "totals": report.totals,
+        "tables": report.tables,
+        "gaps": gaps,
+        "skipped_categories": report.skipped_categories,
+        "skipped_files": report.skipped_files(),
+        "inputs": report.inputs,
+    }))
+}
+
+/// Write `manifest.json` with extra top-level sections (rules run, outputs …).
+pub fn write_with(dir: &Path, report: &IngestReport, extra: serde_json::Value) -> Result<()> {
     let gaps =
         Table::ALL.iter().map(|t| (t.name(), report.gaps(*t))).filter(|(_, g)| !g.is_empty()).collect();
     let m = Manifest {
@@ -43,8 +62,12 @@ pub fn write(dir: &Path, report: &IngestReport) -> Result<()> {
         skipped_files: report.skipped_files(),
         inputs: &report.inputs,
     };
+    let mut value = serde_json::to_value(&m)?;
+    if let (serde_json::Value::Object(base), serde_json::Value::Object(more)) = (&mut value, extra) {
+        base.extend(more);
+    }
     let path = dir.join(crate::dataset::MANIFEST);
-    let text = serde_json::to_string_pretty(&m)?;
+    let text = serde_json::to_string_pretty(&value)?;
     std::fs::write(&path, text + "\n").with_context(|| format!("writing {}", path.display()))
 }
 
@@ -58,4 +81,21 @@ pub fn write_rejects(dir: &Path, rejects: &[Reject]) -> Result<()> {
         w.write_all(b"\n")?;
     }
     w.flush().with_context(|| format!("writing {}", path.display()))
+}
+
+/// Write `manifest.json` from sections built by a command, adding tool, version, command
+/// line and the run timestamp (the only field that differs between identical runs).
+pub fn write_value(dir: &Path, sections: serde_json::Value) -> Result<()> {
+    let mut value = serde_json::json!({
+        "tool": env!("CARGO_PKG_NAME"),
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": std::env::args().collect::<Vec<_>>(),
+        "generated_at": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    });
+    if let (serde_json::Value::Object(base), serde_json::Value::Object(more)) = (&mut value, sections) {
+        base.extend(more);
+    }
+    let path = dir.join(crate::dataset::MANIFEST);
+    std::fs::write(&path, serde_json::to_string_pretty(&value)? + "\n")
+        .with_context(|| format!("writing {}", path.display()))
 }

@@ -78,3 +78,33 @@ pub fn ingest(r: &IngestReport) -> String {
     }
     s
 }
+
+/// The analysis summary: incidents by severity and the top of the list.
+pub fn analysis(
+    incidents: &[crate::correlate::Incident],
+    findings: &[crate::detect::Finding],
+    actions: &[crate::remediate::Action],
+    rules: usize,
+    secs: f64,
+) -> String {
+    use crate::detect::Kind;
+    let mut s = String::new();
+    let count = |k: Kind| findings.iter().filter(|f| f.kind == k).count();
+    let _ = writeln!(
+        s,
+        "{rules} rules in {secs:.2}s: {} detections, {} DUET questions, {} posture, {} hunting leads",
+        count(Kind::Detection),
+        count(Kind::Duet),
+        count(Kind::Posture),
+        count(Kind::Hunt)
+    );
+    let _ = writeln!(s, "{} incidents, {} remediation actions", incidents.len(), actions.len());
+    for i in incidents.iter().take(20) {
+        let title: String = i.title.chars().take(110).collect();
+        let _ = writeln!(s, "  {:<8} {:<8} {}", i.incident_id, i.severity.name(), title);
+    }
+    if incidents.len() > 20 {
+        let _ = writeln!(s, "  … {} more in incidents.csv", incidents.len() - 20);
+    }
+    s
+}

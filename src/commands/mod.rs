@@ -1,5 +1,6 @@
 //! One module per subcommand. Commands are thin: parse arguments, call the stages, print.
 
+pub mod analyze;
 pub mod detect;
 pub mod generate;
 pub mod ingest;

@@ -142,7 +142,8 @@ impl ParamValue {
             ParamValue::Float(f) => format!("{f:?}"),
             ParamValue::Bool(b) => b.to_string(),
             ParamValue::Text(s) => quote(s),
-            ParamValue::List(v) if v.is_empty() => "(NULL)".into(),
+            // Not `(NULL)`: `x NOT IN (NULL)` is NULL and would silently drop every row.
+            ParamValue::List(v) if v.is_empty() => "('<entrascope:empty-list>')".into(),
             ParamValue::List(v) => format!("({})", v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")),
         }
     }

@@ -37,7 +37,8 @@ enum Match {
 /// (pattern, label, kind), first match wins: specific tools before generic libraries.
 const USER_AGENTS: &[(Match, &str, ToolKind)] = &[
     (Match::Contains("aadinternals"), "AADInternals", ToolKind::AttackTool),
-    (Match::Equals("outlook-android/2.0"), "AADInternals (ActiveSync)", ToolKind::AttackTool),
+    // AADInternals' ActiveSync functions send "Outlook-Android/2.0", but so does the genuine
+    // Outlook for Android: not a fingerprint on its own.
     (Match::Equals("autodiscoverclient"), "AADInternals (Autodiscover)", ToolKind::AttackTool),
     (Match::Contains("dsreg/10.0 (windows 10.0.19041.928)"), "ROADtx device registration", ToolKind::AttackTool),
     (Match::Contains("deviceregistrationclient"), "ROADtx device registration", ToolKind::AttackTool),

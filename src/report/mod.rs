@@ -5,6 +5,9 @@
 //! on log-derived values).
 
 pub mod findings;
+pub mod html;
+pub mod outputs;
+pub mod timeline;
 
 use std::borrow::Cow;
 use std::path::Path;

@@ -1,0 +1,315 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no network) built
+//! from the templates in `reports/` with tera.
+//!
+//! Every value that comes from a log is hostile: templates are named `*.html` so tera
+//! autoescapes them, no template applies `| safe` to log-derived data, and the charts are
+//! drawn from numbers computed here. `--templates DIR` replaces the built-in templates.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::outputs::TimelineEvent;
+use super::timeline::Record;
+use crate::correlate::Incident;
+use crate::detect::{Finding, Kind, RuleRun, Severity};
+use crate::enrich::Enriched;
+use crate::ingest::time::format_rfc3339;
+use crate::remediate::Action;
+use crate::schema::Table;
+
+/// The built-in templates, in render order of dependency (base first).
+const TEMPLATES: &[(&str, &str)] = &[("report.html", include_str!("../../reports/report.html"))];
+
+#[derive(Serialize)]
+struct FindingView {
+    id: String,
+    rule_id: String,
+    kind: &'static str,
+    severity: &'static str,
+    title: String,
+    first_seen: String,
+    last_seen: String,
+    principals: String,
+    ips: String,
+    techniques: String,
+    summary: String,
+    evidence: Vec<(String, String)>,
+    records: Vec<RecordView>,
+    baselines: String,
+}
+
+#[derive(Serialize)]
+struct RecordView {
+    time: String,
+    table: &'static str,
+    message: String,
+    details: Vec<String>,
+    source: String,
+}
+
+#[derive(Serialize)]
+struct IncidentView {
+    id: String,
+    severity: &'static str,
+    title: String,
+    first_seen: String,
+    last_seen: String,
+    principals: Vec<String>,
+    ips: Vec<String>,
+    techniques: Vec<String>,
+    stages: Vec<String>,
+    escalation: String,
+    findings: Vec<FindingView>,
+    actions: Vec<Action>,
+    timeline: Vec<TimelineEvent>,
+}
+
+#[derive(Serialize)]
+struct Bar {
+    label: String,
+    value: u64,
+    /// Width in the chart's 0..=400 scale.
+    width: u64,
+}
+
+#[derive(Serialize)]
+struct Day {
+    label: String,
+    /// Day of the month, for the axis.
+    short: String,
+    ok: u64,
+    failed: u64,
+    x: u64,
+    ok_y: u64,
+    ok_h: u64,
+    fail_y: u64,
+    fail_h: u64,
+}
+
+/// Everything outside findings that the report shows; built by the command.
+#[derive(Serialize, Default)]
+pub struct Custody {
+    pub inputs: Vec<serde_json::Value>,
+    pub totals: serde_json::Value,
+    pub tables: Vec<(String, u64, String, String)>,
+    pub gaps: Vec<String>,
+    pub skipped: Vec<(String, String)>,
+    pub rules_run: usize,
+    pub rules_failed: Vec<(String, String)>,
+    pub duet_answers: String,
+}
+
+fn view(
+    f: &Finding,
+    recs: &BTreeMap<String, Record>,
+    baselines: &BTreeMap<String, Vec<String>>,
+) -> FindingView {
+    FindingView {
+        id: f.finding_id.clone(),
+        rule_id: f.rule_id.clone(),
+        kind: f.kind.name(),
+        severity: f.severity.name(),
+        title: f.title.clone(),
+        first_seen: format_rfc3339(f.first_seen),
+        last_seen: format_rfc3339(f.last_seen),
+        principals: f.principals.join(", "),
+        ips: f.ips.join(", "),
+        techniques: f.techniques.join(", "),
+        summary: f.summary.clone(),
+        evidence: f
+            .evidence
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Array(a) => a
+                        .iter()
+                        .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    other => other.to_string(),
+                };
+                (k.clone(), text)
+            })
+            .collect(),
+        records: f
+            .record_ids
+            .iter()
+            .filter_map(|id| recs.get(id))
+            .map(|r| RecordView {
+                time: r.time.map(format_rfc3339).unwrap_or_default(),
+                table: r.table,
+                message: r.message.clone(),
+                details: r.details.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect(),
+                source: format!("{}:{}", r.source_file, r.source_record),
+            })
+            .collect(),
+        baselines: baselines.get(&f.rule_id).map(|b| b.join(", ")).unwrap_or_default(),
+    }
+}
+
+/// Daily successful/failed sign-ins, top countries and top failing IPs.
+fn charts(en: &Enriched) -> Result<(Vec<Day>, Vec<Bar>, Vec<Bar>)> {
+    let s = en.table(Table::SignIns);
+    let daily = s
+        .clone()
+        .filter(col("time").is_not_null())
+        .group_by([col("time").dt().strftime("%Y-%m-%d").alias("day")])
+        .agg([
+            col("result").eq(lit("success")).sum().alias("ok"),
+            col("result").eq(lit("failure")).sum().alias("failed"),
+        ])
+        .sort(["day"], Default::default())
+        .collect()?;
+    let days = daily.column("day")?.str()?;
+    let ok = daily.column("ok")?.cast(&DataType::UInt64)?;
+    let failed = daily.column("failed")?.cast(&DataType::UInt64)?;
+    let (ok, failed) = (ok.u64()?, failed.u64()?);
+    let max = (0..daily.height())
+        .map(|i| ok.get(i).unwrap_or(0) + failed.get(i).unwrap_or(0))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let n = daily.height().max(1) as u64;
+    let step = (760 / n).max(4);
+    let mut out_days = Vec::new();
+    for i in 0..daily.height() {
+        let (o, fl) = (ok.get(i).unwrap_or(0), failed.get(i).unwrap_or(0));
+        let (oh, fh) = (o * 160 / max, fl * 160 / max);
+        let label = days.get(i).unwrap_or("").to_string();
+        out_days.push(Day {
+            short: label.get(8..).unwrap_or("").to_string(),
+            label,
+            ok: o,
+            failed: fl,
+            x: 30 + i as u64 * step,
+            ok_y: 180 - oh,
+            ok_h: oh,
+            fail_y: 180 - oh - fh,
+            fail_h: fh,
+        });
+    }
+    let top = |lf: LazyFrame, key: &str| -> Result<Vec<Bar>> {
+        let df = lf
+            .filter(col(key).is_not_null())
+            .group_by([col(key)])
+            .agg([len().alias("n")])
+            .sort(["n", key], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+            .limit(10)
+            .collect()?;
+        let keys = df.column(key)?.str()?;
+        let n = df.column("n")?.cast(&DataType::UInt64)?;
+        let n = n.u64()?;
+        let max = n.get(0).unwrap_or(1).max(1);
+        Ok((0..df.height())
+            .map(|i| Bar {
+                label: keys.get(i).unwrap_or("").into(),
+                value: n.get(i).unwrap_or(0),
+                width: n.get(i).unwrap_or(0) * 400 / max,
+            })
+            .collect())
+    };
+    let countries = top(s.clone(), "country")?;
+    let failing = top(s.filter(col("result").eq(lit("failure"))), "ip_address")?;
+    Ok((out_days, countries, failing))
+}
+
+/// Everything the report renders.
+pub struct Inputs<'a> {
+    pub findings: &'a [Finding],
+    pub incidents: &'a [Incident],
+    pub actions: &'a [Action],
+    pub timeline: &'a [TimelineEvent],
+    pub records: &'a BTreeMap<String, Record>,
+    pub baselines: &'a BTreeMap<String, Vec<String>>,
+    pub enriched: &'a Enriched,
+    pub custody: Custody,
+    pub runs: &'a [RuleRun],
+}
+
+/// Render `report.html` into `dir`.
+pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".html"]);
+    match templates {
+        Some(d) => {
+            let glob = d.join("*.html");
+            tera = tera::Tera::new(&glob.to_string_lossy()).with_context(|| {
+                format!("loading templates from {}; they must be *.html files", d.display())
+            })?;
+            tera.autoescape_on(vec![".html"]);
+        }
+        None => tera.add_raw_templates(TEMPLATES.iter().copied()).context("built-in templates")?,
+    }
+    let by_id: BTreeMap<&str, &Finding> = inp.findings.iter().map(|f| (f.finding_id.as_str(), f)).collect();
+    let incidents: Vec<IncidentView> = inp
+        .incidents
+        .iter()
+        .map(|i| IncidentView {
+            id: i.incident_id.clone(),
+            severity: i.severity.name(),
+            title: i.title.clone(),
+            first_seen: format_rfc3339(i.first_seen),
+            last_seen: format_rfc3339(i.last_seen),
+            principals: i.principals.clone(),
+            ips: i.ips.clone(),
+            techniques: i.techniques.clone(),
+            stages: i.stages.clone(),
+            escalation: i.escalation.clone().unwrap_or_default(),
+            findings: i
+                .finding_ids
+                .iter()
+                .filter_map(|id| by_id.get(id.as_str()))
+                .map(|f| view(f, inp.records, inp.baselines))
+                .collect(),
+            actions: inp.actions.iter().filter(|a| a.incident_id == i.incident_id).cloned().collect(),
+            timeline: inp.timeline.iter().filter(|e| e.incident_id == i.incident_id).cloned().collect(),
+        })
+        .collect();
+    let of_kind = |k: Kind| -> Vec<FindingView> {
+        let mut v: Vec<&Finding> = inp.findings.iter().filter(|f| f.kind == k).collect();
+        v.sort_by(|a, b| {
+            (std::cmp::Reverse(a.severity), a.first_seen, &a.rule_id).cmp(&(
+                std::cmp::Reverse(b.severity),
+                b.first_seen,
+                &b.rule_id,
+            ))
+        });
+        v.into_iter().map(|f| view(f, inp.records, inp.baselines)).collect()
+    };
+    let mut by_sev: Vec<(&str, usize)> = Vec::new();
+    for s in Severity::ALL.iter().rev() {
+        by_sev.push((s.name(), inp.incidents.iter().filter(|i| i.severity == *s).count()));
+    }
+    let compromised: Vec<String> = inp
+        .incidents
+        .iter()
+        .filter(|i| i.severity >= Severity::High)
+        .flat_map(|i| i.principals.iter().cloned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (days, countries, failing) = charts(inp.enriched)?;
+    let window = inp.custody.tables.iter().find(|t| t.0 == "signins").map(|t| (t.2.clone(), t.3.clone()));
+    let mut ctx = tera::Context::new();
+    ctx.insert("version", env!("CARGO_PKG_VERSION"));
+    ctx.insert("window", &window);
+    ctx.insert("by_severity", &by_sev);
+    ctx.insert("compromised", &compromised);
+    ctx.insert("incidents", &incidents);
+    ctx.insert("duet", &of_kind(Kind::Duet));
+    ctx.insert("posture", &of_kind(Kind::Posture));
+    ctx.insert("hunts", &of_kind(Kind::Hunt));
+    ctx.insert("days", &days);
+    ctx.insert("countries", &countries);
+    ctx.insert("failing_ips", &failing);
+    ctx.insert("custody", &inp.custody);
+    ctx.insert("rules_run", &inp.runs.len());
+    let html = tera.render("report.html", &ctx).context("rendering report.html (check --templates)")?;
+    let path = dir.join("report.html");
+    std::fs::write(&path, html).with_context(|| format!("writing {}", path.display()))
+}
