@@ -177,10 +177,11 @@ pub fn correlate(findings: &[Finding], spec: &Spec, privileged: &BTreeSet<String
     }
 
     let mut incidents: Vec<Incident> = groups.into_values().map(|fs| build(fs, spec, privileged)).collect();
+    // Worst first, then in time order: INC-001 is what to look at first.
     incidents.sort_by(|a, b| {
-        (a.first_seen, std::cmp::Reverse(a.severity), &a.title).cmp(&(
-            b.first_seen,
+        (std::cmp::Reverse(a.severity), a.first_seen, &a.title).cmp(&(
             std::cmp::Reverse(b.severity),
+            b.first_seen,
             &b.title,
         ))
     });

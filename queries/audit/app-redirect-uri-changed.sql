@@ -4,7 +4,7 @@
 -- kind: detection
 -- severity: medium
 -- techniques: [T1528]
--- tactics: [credential-access, persistence]
+-- tactics: [persistence, credential-access]
 -- description: >-
 --   "Update application" or "Update service principal" (success) that adds a URL to AppAddress
 --   (reply / redirect URIs), to the identifier URIs (AppIdentifierUri) or changes the logout URL

@@ -30,103 +30,75 @@
 -- catalog: [POS-SFA]
 -- ---
 WITH interactive_ok AS (
-  SELECT *, COALESCE(app_display_name, app_id, 'unknown app') AS app
+  SELECT id, time, user_principal_name, user_is_privileged, ip_is_trusted,
+         COALESCE(app_display_name, app_id, 'unknown app') AS app,
+         CASE WHEN authentication_requirement = 'singleFactorAuthentication' THEN 1 ELSE 0 END AS sfa,
+         COALESCE(user_type, 'member') = 'member' AS is_member
   FROM signins
   WHERE category = 'interactive' AND result = 'success' AND user_principal_name IS NOT NULL
 ),
-member_ok AS (
-  SELECT * FROM interactive_ok WHERE COALESCE(user_type, 'member') = 'member'
+-- Every success once per scope it counts in: its app (member users only) and, for privileged
+-- users of any type, the "privileged users" scope.
+scoped AS (
+  SELECT app AS scope, 0 AS privileged_scope, * FROM interactive_ok WHERE is_member
+  UNION ALL
+  SELECT 'privileged users' AS scope, 1 AS privileged_scope, * FROM interactive_ok WHERE user_is_privileged
 ),
-sfa AS (
-  SELECT * FROM member_ok WHERE authentication_requirement = 'singleFactorAuthentication'
+per_scope AS (
+  SELECT scope, MAX(privileged_scope) AS privileged_scope,
+         COUNT(*) AS successes, SUM(sfa) AS sfa_successes,
+         SUM(CASE WHEN sfa = 1 AND ip_is_trusted THEN 1 ELSE 0 END) AS from_trusted_ips,
+         MIN(CASE WHEN sfa = 1 THEN time END) AS first_seen, MAX(CASE WHEN sfa = 1 THEN time END) AS last_seen,
+         -- example evidence: the first 50 single-factor successes (the others sort last and are dropped)
+         ARRAY_AGG(CASE WHEN sfa = 1 THEN id END ORDER BY 1 - sfa, time, id LIMIT 50) AS record_ids
+  FROM scoped GROUP BY scope
 ),
-tenant AS (
-  SELECT COUNT(*) AS successes,
-         COUNT(*) FILTER (WHERE authentication_requirement = 'singleFactorAuthentication') AS sfa_successes
-  FROM member_ok
+scope_users AS (
+  SELECT scope, user_principal_name, SUM(sfa) AS n, 0 - SUM(sfa) AS neg_n,
+         ARRAY_TO_STRING(ARRAY_AGG(DISTINCT CASE WHEN sfa = 1 THEN app END ORDER BY CASE WHEN sfa = 1 THEN app END), ', ') AS apps
+  FROM scoped GROUP BY scope, user_principal_name
+  HAVING SUM(sfa) > 0
 ),
--- Per app ------------------------------------------------------------------------------------
-app_totals AS (
-  SELECT app, COUNT(*) AS successes FROM member_ok GROUP BY app
-),
-app_users AS (
-  SELECT app, user_principal_name, COUNT(*) AS n, 0 - COUNT(*) AS neg_n,
-         MIN(time) AS first_seen, MAX(time) AS last_seen,
-         COUNT(*) FILTER (WHERE ip_is_trusted) AS trusted
-  FROM sfa GROUP BY app, user_principal_name
-),
-per_app AS (
-  SELECT app, MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen,
-         SUM(n) AS sfa_successes, SUM(trusted) AS from_trusted_ips, COUNT(*) AS users,
+scope_lists AS (
+  SELECT scope, COUNT(*) AS users,
          ARRAY_AGG(user_principal_name ORDER BY neg_n, user_principal_name) AS principals,
          ARRAY_AGG(CONCAT(user_principal_name, ' (', CAST(n AS VARCHAR), ')') ORDER BY neg_n, user_principal_name LIMIT 5) AS top_users,
-         ARRAY_AGG(CONCAT(user_principal_name, ': ', CAST(n AS VARCHAR)) ORDER BY neg_n, user_principal_name) AS user_counts
-  FROM app_users GROUP BY app
+         ARRAY_AGG(CONCAT(user_principal_name, ': ', CAST(n AS VARCHAR), ' single-factor to ', apps) ORDER BY neg_n, user_principal_name) AS user_counts
+  FROM scope_users GROUP BY scope
 ),
-app_ids AS (
-  -- Example evidence records (the first 50 per app).
-  SELECT app, ARRAY_AGG(id ORDER BY time, id LIMIT 50) AS record_ids FROM sfa GROUP BY app
+with_tenant AS (
+  -- tenant-wide member share: the sum over every app scope, before dropping the clean apps
+  SELECT *,
+         SUM(CASE WHEN privileged_scope = 0 THEN sfa_successes ELSE 0 END) OVER () AS tenant_sfa,
+         SUM(CASE WHEN privileged_scope = 0 THEN successes ELSE 0 END) OVER () AS tenant_successes
+  FROM per_scope
 ),
-app_findings AS (
-  SELECT p.*, a.successes, ROUND(100.0 * p.sfa_successes / a.successes, 1) AS share_pct, i.record_ids
-  FROM per_app p JOIN app_totals a ON p.app = a.app JOIN app_ids i ON p.app = i.app
-  WHERE p.sfa_successes >= {{min_sfa_successes}}
-    AND 100.0 * p.sfa_successes / a.successes >= {{min_share_pct}}
-),
--- Privileged users (any user type) ----------------------------------------------------------
-priv_ok AS (
-  SELECT * FROM interactive_ok WHERE user_is_privileged
-),
-priv_users AS (
-  SELECT user_principal_name, COUNT(*) AS n, 0 - COUNT(*) AS neg_n,
-         MIN(time) AS first_seen, MAX(time) AS last_seen,
-         COUNT(*) FILTER (WHERE ip_is_trusted) AS trusted,
-         ARRAY_TO_STRING(ARRAY_AGG(DISTINCT app ORDER BY app), ', ') AS apps
-  FROM priv_ok WHERE authentication_requirement = 'singleFactorAuthentication'
-  GROUP BY user_principal_name
-),
-priv AS (
-  SELECT MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen,
-         SUM(n) AS sfa_successes, SUM(trusted) AS from_trusted_ips, COUNT(*) AS users,
-         ARRAY_AGG(user_principal_name ORDER BY neg_n, user_principal_name) AS principals,
-         ARRAY_AGG(CONCAT(user_principal_name, ' (', CAST(n AS VARCHAR), ')') ORDER BY neg_n, user_principal_name LIMIT 5) AS top_users,
-         ARRAY_AGG(CONCAT(user_principal_name, ': ', CAST(n AS VARCHAR), ' to ', apps) ORDER BY neg_n, user_principal_name) AS user_counts
-  FROM priv_users
-),
-priv_total AS (
-  SELECT COUNT(*) AS successes FROM priv_ok
-),
-priv_ids AS (
-  SELECT ARRAY_AGG(id ORDER BY time, id LIMIT 50) AS record_ids
-  FROM priv_ok WHERE authentication_requirement = 'singleFactorAuthentication'
+findings AS (
+  SELECT s.*, l.users, l.principals, l.top_users, l.user_counts,
+         ROUND(100.0 * s.sfa_successes / s.successes, 1) AS share_pct
+  FROM with_tenant s JOIN scope_lists l ON s.scope = l.scope
 )
-SELECT f.first_seen, f.last_seen, f.principals, CAST(NULL AS VARCHAR) AS ips, f.sfa_successes AS evidence_count,
-       CONCAT(f.app, ': ', CAST(f.sfa_successes AS VARCHAR), ' of ', CAST(f.successes AS VARCHAR),
-              ' successful member interactive sign-ins (', CAST(f.share_pct AS VARCHAR), '%) were single-factor, by ',
-              CAST(f.users AS VARCHAR), CASE WHEN f.users = 1 THEN ' user (' ELSE ' users (' END,
-              ARRAY_TO_STRING(f.top_users, ', '), CASE WHEN f.users > 5 THEN ', …)' ELSE ')' END,
-              '; ', CAST(f.from_trusted_ips AS VARCHAR), ' from trusted IPs; tenant-wide ',
-              CAST(t.sfa_successes AS VARCHAR), ' of ', CAST(t.successes AS VARCHAR), ' (',
-              CAST(ROUND(100.0 * t.sfa_successes / t.successes, 1) AS VARCHAR), '%)') AS summary,
-       'medium' AS severity,
-       f.record_ids,
-       f.app AS scope,
-       f.sfa_successes, f.successes, f.share_pct AS sfa_share_pct, f.from_trusted_ips,
-       ROUND(100.0 * t.sfa_successes / t.successes, 1) AS tenant_sfa_share_pct,
-       f.user_counts AS users
-FROM app_findings f CROSS JOIN tenant t
-UNION ALL
-SELECT p.first_seen, p.last_seen, p.principals, CAST(NULL AS VARCHAR) AS ips, p.sfa_successes AS evidence_count,
-       CONCAT(CAST(p.users AS VARCHAR), CASE WHEN p.users = 1 THEN ' privileged user' ELSE ' privileged users' END,
-              ' signed in with a single factor: ', CAST(p.sfa_successes AS VARCHAR), ' of ', CAST(pt.successes AS VARCHAR),
-              ' of their successful interactive sign-ins (', CAST(ROUND(100.0 * p.sfa_successes / pt.successes, 1) AS VARCHAR),
-              '%): ', ARRAY_TO_STRING(p.top_users, ', '), CASE WHEN p.users > 5 THEN ', …' ELSE '' END,
-              '; ', CAST(p.from_trusted_ips AS VARCHAR), ' from trusted IPs') AS summary,
-       'high' AS severity,
-       i.record_ids,
-       'privileged users' AS scope,
-       p.sfa_successes, pt.successes, ROUND(100.0 * p.sfa_successes / pt.successes, 1) AS sfa_share_pct, p.from_trusted_ips,
-       ROUND(100.0 * t.sfa_successes / t.successes, 1) AS tenant_sfa_share_pct,
-       p.user_counts AS users
-FROM priv p CROSS JOIN priv_total pt CROSS JOIN tenant t CROSS JOIN priv_ids i
-WHERE p.users > 0
+SELECT first_seen, last_seen, principals, CAST(NULL AS VARCHAR) AS ips, sfa_successes AS evidence_count,
+       CASE WHEN privileged_scope = 1
+            THEN CONCAT(CAST(users AS VARCHAR), CASE WHEN users = 1 THEN ' privileged user' ELSE ' privileged users' END,
+                        ' signed in with a single factor: ', CAST(sfa_successes AS VARCHAR), ' of ', CAST(successes AS VARCHAR),
+                        ' of their successful interactive sign-ins (', CAST(share_pct AS VARCHAR), '%): ',
+                        ARRAY_TO_STRING(top_users, ', '), CASE WHEN users > 5 THEN ', …' ELSE '' END,
+                        '; ', CAST(from_trusted_ips AS VARCHAR), ' from trusted IPs')
+            ELSE CONCAT(scope, ': ', CAST(sfa_successes AS VARCHAR), ' of ', CAST(successes AS VARCHAR),
+                        ' successful member interactive sign-ins (', CAST(share_pct AS VARCHAR), '%) were single-factor, by ',
+                        CAST(users AS VARCHAR), CASE WHEN users = 1 THEN ' user (' ELSE ' users (' END,
+                        ARRAY_TO_STRING(top_users, ', '), CASE WHEN users > 5 THEN ', …)' ELSE ')' END,
+                        '; ', CAST(from_trusted_ips AS VARCHAR), ' from trusted IPs; tenant-wide ',
+                        CAST(tenant_sfa AS VARCHAR), ' of ', CAST(tenant_successes AS VARCHAR), ' (',
+                        CAST(ROUND(100.0 * tenant_sfa / tenant_successes, 1) AS VARCHAR), '%)')
+       END AS summary,
+       CASE WHEN privileged_scope = 1 THEN 'high' ELSE 'medium' END AS severity,
+       record_ids,
+       scope,
+       sfa_successes, successes, share_pct AS sfa_share_pct, from_trusted_ips,
+       ROUND(100.0 * tenant_sfa / tenant_successes, 1) AS tenant_sfa_share_pct,
+       user_counts AS users
+FROM findings
+WHERE privileged_scope = 1
+   OR (sfa_successes >= {{min_sfa_successes}} AND 100.0 * sfa_successes / successes >= {{min_share_pct}})

@@ -204,7 +204,8 @@ fn charts(en: &Enriched) -> Result<(Vec<Day>, Vec<Bar>, Vec<Bar>)> {
         let keys = df.column(key)?.str()?;
         let n = df.column("n")?.cast(&DataType::UInt64)?;
         let n = n.u64()?;
-        let max = n.get(0).unwrap_or(1).max(1);
+        // `get` asserts bounds: probe the first row only when there is one.
+        let max = if df.height() > 0 { n.get(0).unwrap_or(1).max(1) } else { 1 };
         Ok((0..df.height())
             .map(|i| Bar {
                 label: keys.get(i).unwrap_or("").into(),
@@ -231,6 +232,23 @@ pub struct Inputs<'a> {
     pub runs: &'a [RuleRun],
 }
 
+/// Tera's HTML escaping, plus bidirectional-control characters shown as visible markers:
+/// an RTL override inside a UPN or file name would otherwise reorder what the reader sees.
+pub fn escape(input: &str) -> String {
+    let mut out = tera::escape_html(input);
+    if out.chars().any(is_bidi_control) {
+        out = out
+            .chars()
+            .map(|c| if is_bidi_control(c) { format!("[U+{:04X}]", c as u32) } else { c.to_string() })
+            .collect();
+    }
+    out
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Render `report.html` into `dir`.
 pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()> {
     let mut tera = tera::Tera::default();
@@ -245,6 +263,7 @@ pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()
         }
         None => tera.add_raw_templates(TEMPLATES.iter().copied()).context("built-in templates")?,
     }
+    tera.set_escape_fn(escape);
     let by_id: BTreeMap<&str, &Finding> = inp.findings.iter().map(|f| (f.finding_id.as_str(), f)).collect();
     let incidents: Vec<IncidentView> = inp
         .incidents

@@ -188,19 +188,46 @@ pub fn attack_layer(dir: &Path, findings: &[Finding]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-/// A PowerShell single-quoted literal: `'` doubled, control and line-separator characters
-/// dropped so a hostile value can neither end the string nor break out of a comment line.
-pub fn ps_quote(s: &str) -> String {
-    let clean: String =
-        s.chars().filter(|c| !c.is_control() && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}')).collect();
-    format!("'{}'", clean.replace(['\'', '‘', '’', '‚', '‛'], "''"))
+/// Characters that must never appear raw in the script: controls (a newline would end a
+/// comment or statement) and bidirectional overrides (they make the reviewer read
+/// something other than what runs).
+fn ps_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
-/// Text safe on one `#` comment line.
+/// A PowerShell string expression for `s`: a single-quoted literal with quotes doubled
+/// (PowerShell also ends literals on typographic quotes), and unsafe characters spliced in
+/// as `[char]0xNNNN`, so the exact value is targeted while the script text stays inert.
+pub fn ps_quote(s: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut lit = String::new();
+    for c in s.chars() {
+        if ps_unsafe(c) {
+            if !lit.is_empty() || parts.is_empty() {
+                parts.push(format!("'{}'", std::mem::take(&mut lit)));
+            }
+            parts.push(format!("[char]0x{:04X}", c as u32));
+        } else if matches!(c, '\'' | '‘' | '’' | '‚' | '‛') {
+            lit.push_str("''");
+        } else {
+            lit.push(c);
+        }
+    }
+    if parts.is_empty() {
+        return format!("'{lit}'");
+    }
+    if !lit.is_empty() {
+        parts.push(format!("'{lit}'"));
+    }
+    format!("({})", parts.join(" + "))
+}
+
+/// Text safe on one `#` comment line: unsafe characters shown as `[U+NNNN]`.
 fn ps_comment(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') { ' ' } else { c })
-        .collect()
+    s.chars().map(|c| if ps_unsafe(c) { format!("[U+{:04X}]", c as u32) } else { c.to_string() }).collect()
 }
 
 /// The Graph PowerShell for one action, or `None` when it needs a human decision.
@@ -297,8 +324,13 @@ mod tests {
     #[test]
     fn powershell_quoting_neutralises_hostile_values() {
         assert_eq!(ps_quote("o'brien@x.com"), "'o''brien@x.com'");
-        assert_eq!(ps_quote("a\r\nRemove-MgUser x"), "'aRemove-MgUser x'");
+        assert_eq!(
+            ps_quote("a\r\nRemove-MgUser x"),
+            "('a' + [char]0x000D + [char]0x000A + 'Remove-MgUser x')"
+        );
         assert_eq!(ps_quote("x’; calc"), "'x''; calc'");
-        assert!(!ps_comment("a\nb\u{2028}c").contains('\n'));
+        assert_eq!(ps_quote("evil\u{202E}gpj.exe"), "('evil' + [char]0x202E + 'gpj.exe')");
+        assert_eq!(ps_quote("\u{202E}x"), "('' + [char]0x202E + 'x')");
+        assert_eq!(ps_comment("a\nb\u{202E}c"), "a[U+000A]b[U+202E]c");
     }
 }

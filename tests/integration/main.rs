@@ -1,5 +1,6 @@
 //! The single integration-test binary: one module per area.
 
+mod analyze;
 mod common;
 mod crossformat;
 mod ingest;
