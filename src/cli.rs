@@ -112,21 +112,29 @@ pub struct AnalysisArgs {
     pub until: Option<String>,
 }
 
+/// Where an analysing command writes, and when it fails the build.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output directory (refused when not empty, unless --force).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write into a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Exit with code 1 when an incident (analyze) or detection (detect) at or above this
+    /// severity exists.
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_severity)]
+    pub fail_on: crate::detect::Severity,
+}
+
 #[derive(Debug, Args)]
 pub struct DetectArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
-    /// Write findings.csv and findings.jsonl here.
-    #[arg(long, short, value_name = "DIR")]
-    pub out: PathBuf,
-    /// Write into a non-empty output directory.
-    #[arg(long)]
-    pub force: bool,
-    /// Exit with code 1 when a finding at or above this severity exists.
-    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_severity)]
-    pub fail_on: crate::detect::Severity,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -135,15 +143,8 @@ pub struct AnalyzeArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
-    /// Output directory for the report and every export.
-    #[arg(long, short, value_name = "DIR")]
-    pub out: PathBuf,
-    /// Write into a non-empty output directory.
-    #[arg(long)]
-    pub force: bool,
-    /// Exit with code 1 when an incident at or above this severity exists.
-    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_severity)]
-    pub fail_on: crate::detect::Severity,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// A duet.csv with the customer's answers (expected / unexpected).
     #[arg(long, value_name = "FILE")]
     pub duet_answers: Option<PathBuf>,

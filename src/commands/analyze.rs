@@ -9,7 +9,7 @@ use anyhow::Result;
 use crate::cli::{AnalyzeArgs, Cli};
 use crate::detect::{run, Catalog, Kind, RunOptions};
 use crate::report::{self, html, outputs, timeline};
-use crate::{correlate, duet, ingest, manifest, pipeline, remediate};
+use crate::{correlate, duet, manifest, pipeline, remediate};
 
 /// A policy inside the (single) input directory is used when none is given: a case folder
 /// carries its customer's policy. Announced on stderr so it is never a surprise.
@@ -35,19 +35,13 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
     let catalog = Catalog::load(args.analysis.rules.as_deref())?;
     let spec = correlate::Spec::load(args.analysis.rules.as_deref())?;
     let answers = args.duet_answers.as_deref().map(duet::load_answers).transpose()?;
-    super::prepare_out_dir(&args.out, args.force)?;
-    let loaded = pipeline::load(&pipeline::LoadOptions {
-        inputs: args.input.inputs.clone(),
-        ingest: ingest::Options {
-            max_expand: args.input.max_expand,
-            progress: !cli.quiet,
-            ..Default::default()
-        },
-        policy: policy_for(args, cli.quiet),
-        intel: args.analysis.intel.clone(),
-        since: args.analysis.since.clone(),
-        until: args.analysis.until.clone(),
-    })?;
+    super::prepare_out_dir(&args.output.out, args.output.force)?;
+    let loaded = pipeline::load(&super::load_options(
+        &args.input,
+        &args.analysis,
+        policy_for(args, cli.quiet),
+        cli.quiet,
+    ))?;
 
     let opts = RunOptions { verbose: cli.verbose, ..Default::default() };
     let t = std::time::Instant::now();
@@ -67,7 +61,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
         (None, Some(m)) => m.clone(),
         (None, None) => serde_json::Value::Null,
     };
-    let out = &args.out;
+    let out = &args.output.out;
     report::findings::write(out, &findings)?;
     outputs::incidents_csv(out, &incidents)?;
     outputs::remediation_csv(out, &actions)?;
@@ -124,7 +118,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
         print!("{}", crate::summary::analysis(&incidents, &findings, &actions, runs.len(), rules_secs));
         println!("report: {}", out.join("report.html").display());
     }
-    Ok(if incidents.iter().any(|i| i.severity >= args.fail_on) {
+    Ok(if incidents.iter().any(|i| i.severity >= args.output.fail_on) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

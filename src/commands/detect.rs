@@ -6,37 +6,32 @@ use anyhow::Result;
 
 use crate::cli::{Cli, DetectArgs};
 use crate::detect::{run, Catalog, RunOptions};
-use crate::{ingest, pipeline, report};
+use crate::{pipeline, report};
 
 pub fn run(cli: &Cli, args: &DetectArgs) -> Result<ExitCode> {
     let catalog = Catalog::load(args.analysis.rules.as_deref())?;
-    super::prepare_out_dir(&args.out, args.force)?;
-    let loaded = pipeline::load(&pipeline::LoadOptions {
-        inputs: args.input.inputs.clone(),
-        ingest: ingest::Options {
-            max_expand: args.input.max_expand,
-            progress: !cli.quiet,
-            ..Default::default()
-        },
-        policy: args.analysis.policy.clone(),
-        intel: args.analysis.intel.clone(),
-        since: args.analysis.since.clone(),
-        until: args.analysis.until.clone(),
-    })?;
+    super::prepare_out_dir(&args.output.out, args.output.force)?;
+    let loaded = pipeline::load(&super::load_options(
+        &args.input,
+        &args.analysis,
+        args.analysis.policy.clone(),
+        cli.quiet,
+    ))?;
     let opts = RunOptions { verbose: cli.verbose, ..Default::default() };
     let t = std::time::Instant::now();
     let (findings, runs) = run::run(&catalog, &loaded.enriched, &loaded.policy, &opts)?;
     let secs = t.elapsed().as_secs_f64();
-    report::findings::write(&args.out, &findings)?;
+    report::findings::write(&args.output.out, &findings)?;
     let failed: Vec<_> = runs.iter().filter(|r| r.error.is_some()).collect();
     if !cli.quiet {
         println!("{} rules ran in {secs:.2}s: {} findings", runs.len(), findings.len());
         for r in &failed {
             eprintln!("warning: rule {} failed: {}", r.id, r.error.as_deref().unwrap_or(""));
         }
-        println!("findings written to {}", args.out.join("findings.csv").display());
+        println!("findings written to {}", args.output.out.join("findings.csv").display());
     }
-    if findings.iter().any(|f| f.kind == crate::detect::Kind::Detection && f.severity >= args.fail_on) {
+    if findings.iter().any(|f| f.kind == crate::detect::Kind::Detection && f.severity >= args.output.fail_on)
+    {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -11,6 +11,30 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
+use crate::cli::{AnalysisArgs, InputArgs};
+use crate::pipeline;
+
+/// The pipeline options every analysing command builds from its arguments.
+pub fn load_options(
+    input: &InputArgs,
+    analysis: &AnalysisArgs,
+    policy: Option<std::path::PathBuf>,
+    quiet: bool,
+) -> pipeline::LoadOptions {
+    pipeline::LoadOptions {
+        inputs: input.inputs.clone(),
+        ingest: crate::ingest::Options {
+            max_expand: input.max_expand,
+            progress: !quiet,
+            ..Default::default()
+        },
+        policy,
+        intel: analysis.intel.clone(),
+        since: analysis.since.clone(),
+        until: analysis.until.clone(),
+    }
+}
+
 /// Create `dir`, refusing a non-empty one unless `force` (a report must never silently mix
 /// with an earlier run's files).
 pub fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
