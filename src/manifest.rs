@@ -46,6 +46,15 @@ pub fn ingest_json(report: &IngestReport) -> Result<serde_json::Value> {
     }))
 }
 
+/// Where the analysed data came from: the ingest of raw inputs, or the dataset's manifest.
+pub fn custody_json(ds: &crate::dataset::Dataset) -> Result<serde_json::Value> {
+    Ok(match (&ds.report, &ds.manifest) {
+        (Some(r), _) => ingest_json(r)?,
+        (None, Some(m)) => m.clone(),
+        (None, None) => serde_json::Value::Null,
+    })
+}
+
 /// Write `manifest.json` with extra top-level sections (rules run, outputs …).
 pub fn write_with(dir: &Path, report: &IngestReport, extra: serde_json::Value) -> Result<()> {
     let gaps =

@@ -56,11 +56,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
         catalog.rules.iter().map(|r| (r.meta.id.clone(), r.meta.baselines.clone())).collect();
 
     // Chain of custody: the ingest of raw inputs, or the dataset's own manifest.
-    let ingest_json = match (&loaded.dataset.report, &loaded.dataset.manifest) {
-        (Some(r), _) => manifest::ingest_json(r)?,
-        (None, Some(m)) => m.clone(),
-        (None, None) => serde_json::Value::Null,
-    };
+    let ingest_json = manifest::custody_json(&loaded.dataset)?;
     let out = &args.output.out;
     report::findings::write(out, &findings)?;
     outputs::incidents_csv(out, &incidents)?;

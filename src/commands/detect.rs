@@ -22,6 +22,15 @@ pub fn run(cli: &Cli, args: &DetectArgs) -> Result<ExitCode> {
     let (findings, runs) = run::run(&catalog, &loaded.enriched, &loaded.policy, &opts)?;
     let secs = t.elapsed().as_secs_f64();
     report::findings::write(&args.output.out, &findings)?;
+    let ingest_json = crate::manifest::custody_json(&loaded.dataset)?;
+    crate::manifest::write_value(
+        &args.output.out,
+        serde_json::json!({
+            "inputs_ingest": ingest_json,
+            "rules": { "run": runs.len(), "seconds": (secs * 1000.0).round() / 1000.0, "per_rule": runs },
+            "results": { "findings": findings.len() },
+        }),
+    )?;
     let failed: Vec<_> = runs.iter().filter(|r| r.error.is_some()).collect();
     if !cli.quiet {
         println!("{} rules ran in {secs:.2}s: {} findings", runs.len(), findings.len());

@@ -276,7 +276,8 @@ fn public_samples_ground_truth_is_found() {
     analyze(&[&public_samples().join("otrf-security-datasets")], &out, &[]);
     let fs = findings(&out);
     let rules: BTreeSet<String> = fs.iter().map(|f| f["rule_id"].as_str().unwrap().to_string()).collect();
-    assert!(rules.contains("APP-CRED-ADD"), "{rules:?}");
+    assert!(rules.contains("APP-CRED-ADD"), "the new app secret: {rules:?}");
+    assert!(rules.contains("APP-PERMISSION-ADDED"), "the app permission change: {rules:?}");
     assert!(
         fs.iter()
             .any(|f| f["kind"] == "detection" && f["summary"].as_str().unwrap().contains("Mail.ReadWrite")),
@@ -291,4 +292,32 @@ fn public_samples_ground_truth_is_found() {
             .any(|f| f["rule_id"] == "DISABLED-IP" && strs(&f["ips"]).contains(&"175.45.176.99".to_string())),
         "DISABLED-IP for 175.45.176.99"
     );
+}
+
+#[test]
+fn templates_can_be_replaced_and_still_escape() {
+    let dir = scratch("templates");
+    write(
+        &dir,
+        "report.html",
+        "<p>custom {{ incidents | length }} incidents{% for i in incidents %} {{ i.title }}{% endfor %}</p>",
+    );
+    let out = scratch("templates-out");
+    analyze(
+        &[&public_samples().join("otrf-security-datasets")],
+        &out,
+        &["--templates", dir.to_str().unwrap()],
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.starts_with("<p>custom ") && html.contains(" incidents"), "{html}");
+    // A bad template directory is an error naming the path.
+    let o = bin()
+        .args(["analyze", "-q", "--force", "--out"])
+        .arg(scratch("tpl-bad"))
+        .arg("--templates")
+        .arg("/no/such/dir")
+        .arg(public_samples().join("otrf-security-datasets"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
 }
