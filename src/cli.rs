@@ -56,6 +56,17 @@ Exit codes: 0 ok, 1 a finding at or above --fail-on, 2 error.")]
     /// List, explain and lint the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// SQL or shorthand filters over the canonical tables (a dataset or raw inputs).
+    #[command(after_help = "\
+Examples:
+  entrascope query case-42/ \"SELECT ip_address, COUNT(*) AS n FROM signins WHERE error_code = 50126 GROUP BY ip_address ORDER BY n DESC\"
+  entrascope query case-42/ --user alex.patel@fabrikam.example --result failure
+  entrascope query case-42/ --table audits --ip 45.153.160.0/24 --format csv --out audits.csv
+  entrascope query case-42/ --analysis report/ \"SELECT rule_id, severity, summary FROM findings\"
+
+Tables: signins, audits, risk_detections, risky_users (see `entrascope schema`), plus
+findings and incidents with --analysis. A bad query exits 2 with the table schemas.")]
+    Query(QueryArgs),
     /// Print the canonical tables and columns with their meanings.
     Schema,
     /// Write a synthetic but realistic tenant export (for samples, tests and benchmarks).
@@ -211,6 +222,53 @@ pub struct GenerateArgs {
     /// Write into a non-empty output directory.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueryFormat {
+    Table,
+    Csv,
+    Json,
+    Parquet,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// A dataset directory from `ingest`, or an export file / directory / archive.
+    #[arg(value_name = "DATASET")]
+    pub target: PathBuf,
+    /// SQL over the canonical tables; without it, the shorthand filters select rows of --table.
+    #[arg(value_name = "SQL")]
+    pub sql: Option<String>,
+    /// Table for the shorthand filters.
+    #[arg(long, default_value = "signins")]
+    pub table: String,
+    /// Rows of this user (UPN or object id; actor or target for audits).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Rows from this IP address or CIDR.
+    #[arg(long)]
+    pub ip: Option<String>,
+    /// Rows of this app (name substring or app id).
+    #[arg(long)]
+    pub app: Option<String>,
+    /// success | failure | interrupted (audits: success | failure).
+    #[arg(long)]
+    pub result: Option<String>,
+    /// Only rows at or after this time.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only rows before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// An `analyze` output directory: adds the `findings` and `incidents` tables.
+    #[arg(long, value_name = "DIR")]
+    pub analysis: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: QueryFormat,
+    /// Write here instead of stdout (required for parquet).
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// `16G`, `512M`, `64K` or plain bytes.

@@ -39,6 +39,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Ingest(args) => commands::ingest::run(&cli, args),
         Command::Schema => Ok(commands::schema::run()),
+        Command::Query(args) => commands::query::run(&cli, args),
         Command::Analyze(args) => commands::analyze::run(&cli, args),
         Command::Detect(args) => commands::detect::run(&cli, args),
         Command::Rules(cmd) => commands::rules::run(cmd),

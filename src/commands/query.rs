@@ -1,0 +1,210 @@
+//! `entrascope query`: SQL, or shorthand filters, over the canonical tables.
+//!
+//! A dataset directory is scanned lazily, so polars reads only the columns and row groups a
+//! query needs. `--analysis DIR` adds the `findings` and `incidents` of an `analyze` run.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context, Result};
+use polars::prelude::*;
+use polars::sql::SQLContext;
+
+use crate::cli::{Cli, QueryArgs, QueryFormat};
+use crate::dataset::Dataset;
+use crate::detect::finding::to_json;
+use crate::enrich::{in_list, net};
+use crate::ingest;
+use crate::pipeline::parse_bound;
+use crate::schema::Table;
+
+/// The schema hint printed with a failing query.
+fn schema_hint() -> String {
+    let mut s = String::from("tables and columns (entrascope schema for meanings):");
+    for t in Table::ALL {
+        let cols: Vec<&str> = t.doc().columns.iter().map(|c| c.name).collect();
+        s.push_str(&format!("\n  {}: {}", t.name(), cols.join(", ")));
+    }
+    s.push_str("\n  findings, incidents: with --analysis DIR (columns of findings.csv / incidents.csv)");
+    s
+}
+
+fn read_csv(path: &Path) -> Result<LazyFrame> {
+    let read = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish());
+    let f = Context::with_context(read, || {
+        format!("reading {}; is it an entrascope analyze output?", path.display())
+    })?;
+    Ok(f.lazy())
+}
+
+/// Rows of `table` matching the shorthand filters.
+fn shorthand(ds: &Dataset, args: &QueryArgs) -> Result<LazyFrame> {
+    let table = Table::from_name(&args.table).ok_or_else(|| {
+        anyhow!("unknown table {:?}; use signins, audits, risk_detections or risky_users", args.table)
+    })?;
+    let mut lf = ds.table(table);
+    let ts = |us: i64| lit(us).cast(DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)));
+    if let Some(s) = &args.since {
+        lf = lf.filter(col("time").gt_eq(ts(parse_bound("--since", s)?)));
+    }
+    if let Some(u) = &args.until {
+        lf = lf.filter(col("time").lt(ts(parse_bound("--until", u)?)));
+    }
+    if let Some(user) = &args.user {
+        let (upn, id) = (lit(user.to_ascii_lowercase()), lit(user.clone()));
+        let cond = match table {
+            Table::Audits => col("actor_upn")
+                .eq(upn.clone())
+                .or(col("target_upn").eq(upn))
+                .or(col("actor_user_id").eq(id.clone()))
+                .or(col("target_id").eq(id)),
+            _ => col("user_principal_name").eq(upn).or(col("user_id").eq(id)),
+        };
+        lf = lf.filter(cond.fill_null(lit(false)));
+    }
+    if let Some(ip) = &args.ip {
+        let cond = ip_filter(lf.clone(), ip)?;
+        lf = lf.filter(cond);
+    }
+    if let Some(app) = &args.app {
+        let pat = lit(app.to_ascii_lowercase());
+        let cond = match table {
+            Table::SignIns => col("app_display_name")
+                .str()
+                .to_lowercase()
+                .str()
+                .contains_literal(pat.clone())
+                .or(col("app_id").eq(lit(app.clone())))
+                .or(col("service_principal_name").str().to_lowercase().str().contains_literal(pat)),
+            Table::Audits => col("target_name")
+                .str()
+                .to_lowercase()
+                .str()
+                .contains_literal(pat.clone())
+                .or(col("actor_app_name").str().to_lowercase().str().contains_literal(pat))
+                .or(col("actor_app_id").eq(lit(app.clone()))),
+            _ => bail!("--app filters signins and audits"),
+        };
+        lf = lf.filter(cond.fill_null(lit(false)));
+    }
+    if let Some(r) = &args.result {
+        lf = lf.filter(col("result").eq(lit(r.to_ascii_lowercase())));
+    }
+    Ok(lf.sort(["time"], SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true)))
+}
+
+/// `ip_address` equal to an address, or inside a CIDR (matched per distinct address).
+pub fn ip_filter(lf: LazyFrame, ip: &str) -> Result<Expr> {
+    let cidr = net::Cidr::parse(ip).ok_or_else(|| anyhow!("{ip:?} is not an IP address or CIDR"))?;
+    if !ip.contains('/') {
+        return Ok(col("ip_address").eq(lit(ip.to_string())).fill_null(lit(false)));
+    }
+    let ips = lf.select([col("ip_address")]).unique(None, UniqueKeepStrategy::Any).collect()?;
+    let hits: Vec<String> = ips
+        .column("ip_address")?
+        .str()?
+        .iter()
+        .flatten()
+        .filter(|a| net::parse_ip(a).is_some_and(|a| cidr.contains(a)))
+        .map(str::to_string)
+        .collect();
+    Ok(in_list(col("ip_address"), &hits))
+}
+
+/// Text of a cell for CSV output.
+fn cell_text(v: AnyValue<'_>) -> String {
+    match to_json(v.into_static()) {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Array(a) => a
+            .iter()
+            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(";"),
+        other => other.to_string(),
+    }
+}
+
+fn write_output(df: &mut DataFrame, format: QueryFormat, out: Option<&Path>) -> Result<()> {
+    let mut sink: Box<dyn Write> = match out {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    match format {
+        QueryFormat::Table => {
+            // SAFETY-free env: set before the first frame is formatted, read by polars' Display.
+            std::env::set_var("POLARS_FMT_MAX_ROWS", "40");
+            std::env::set_var("POLARS_FMT_STR_LEN", "48");
+            writeln!(sink, "{df}")?;
+            writeln!(sink, "{} rows", df.height())?;
+        }
+        QueryFormat::Csv => {
+            let mut w = csv::Writer::from_writer(sink);
+            w.write_record(&names)?;
+            for i in 0..df.height() {
+                let row: Vec<String> = df
+                    .columns()
+                    .iter()
+                    .map(|c| {
+                        crate::report::csv_cell(&cell_text(c.get(i).unwrap_or(AnyValue::Null))).into_owned()
+                    })
+                    .collect();
+                w.write_record(&row)?;
+            }
+            w.flush()?;
+            return Ok(());
+        }
+        QueryFormat::Json => {
+            for i in 0..df.height() {
+                let mut obj = serde_json::Map::new();
+                for (n, c) in names.iter().zip(df.columns()) {
+                    obj.insert(n.clone(), to_json(c.get(i).unwrap_or(AnyValue::Null).into_static()));
+                }
+                serde_json::to_writer(&mut sink, &obj)?;
+                writeln!(sink)?;
+            }
+        }
+        QueryFormat::Parquet => {
+            let Some(p) = out else { bail!("--format parquet needs --out FILE") };
+            drop(sink);
+            let f = std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?;
+            Context::with_context(ParquetWriter::new(f).finish(df), || format!("writing {}", p.display()))?;
+            return Ok(());
+        }
+    }
+    sink.flush()?;
+    Ok(())
+}
+
+pub fn run(cli: &Cli, args: &QueryArgs) -> Result<ExitCode> {
+    let opts = ingest::Options { max_expand: 16 << 30, progress: !cli.quiet, ..Default::default() };
+    let ds = Dataset::open(std::slice::from_ref(&args.target), &opts)?;
+    let lf = match &args.sql {
+        Some(sql) => {
+            let mut ctx = SQLContext::new();
+            for t in Table::ALL {
+                ctx.register(t.name(), ds.table(t));
+            }
+            if let Some(dir) = &args.analysis {
+                ctx.register("findings", read_csv(&dir.join("findings.csv"))?);
+                ctx.register("incidents", read_csv(&dir.join("incidents.csv"))?);
+            }
+            ctx.execute(sql).map_err(|e| anyhow!("query failed: {e}\n{}", schema_hint()))?
+        }
+        None => shorthand(&ds, args)?,
+    };
+    let mut df = crate::detect::run::on_big_stack(|| lf.collect())
+        .map_err(|e| anyhow!("query failed: {e}\n{}", schema_hint()))?;
+    write_output(&mut df, args.format, args.out.as_deref())?;
+    if let (Some(p), false) = (&args.out, cli.quiet) {
+        eprintln!("{} rows written to {}", df.height(), p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
