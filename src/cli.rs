@@ -67,6 +67,21 @@ Examples:
 Tables: signins, audits, risk_detections, risky_users (see `entrascope schema`), plus
 findings and incidents with --analysis. A bad query exits 2 with the table schemas.")]
     Query(QueryArgs),
+    /// Everything the logs say about one user: sign-ins, places, IPs, apps, devices, MFA,
+    /// protocols, risk, audit events by and on the user, findings, timeline.
+    #[command(after_help = "\
+Examples:
+  entrascope user alex.patel@fabrikam.example case-42/
+  entrascope user alex.patel@fabrikam.example case-42/ --out dossiers/ --analysis report/
+A user with no records prints a clear message and exits 0.")]
+    User(DossierArgs),
+    /// Everything the logs say about one IP address or CIDR: principals, results, user
+    /// agents, apps, audit actions, intel labels, findings, timeline.
+    #[command(after_help = "\
+Examples:
+  entrascope ip 45.153.160.2 case-42/
+  entrascope ip 185.220.101.0/24 case-42/ --out dossiers/ --analysis report/ --intel iocs.csv")]
+    Ip(DossierArgs),
     /// Print the canonical tables and columns with their meanings.
     Schema,
     /// Write a synthetic but realistic tenant export (for samples, tests and benchmarks).
@@ -222,6 +237,31 @@ pub struct GenerateArgs {
     /// Write into a non-empty output directory.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DossierArgs {
+    /// The user (UPN or object id) or the IP address / CIDR.
+    #[arg(value_name = "SUBJECT")]
+    pub subject: String,
+    /// A dataset directory from `ingest`, or an export file / directory / archive.
+    #[arg(value_name = "DATASET")]
+    pub target: PathBuf,
+    /// Also write the dossier page (<kind>-<subject>.html) and its timeline CSV here.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// An `analyze` output directory: add the findings touching the subject.
+    #[arg(long, value_name = "DIR")]
+    pub analysis: Option<PathBuf>,
+    /// Tenant policy (trusted IPs, intel files).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// IOC file(s) for intel labels (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub intel: Vec<PathBuf>,
+    /// Render with these templates (*.html) instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

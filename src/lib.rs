@@ -10,6 +10,7 @@ pub mod commands;
 pub mod correlate;
 pub mod dataset;
 pub mod detect;
+pub mod dossier;
 pub mod duet;
 pub mod enrich;
 pub mod generate;
@@ -40,6 +41,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ingest(args) => commands::ingest::run(&cli, args),
         Command::Schema => Ok(commands::schema::run()),
         Command::Query(args) => commands::query::run(&cli, args),
+        Command::User(args) => {
+            commands::dossier::run(&cli, args, dossier::Subject::User(args.subject.clone()))
+        }
+        Command::Ip(args) => commands::dossier::run(&cli, args, dossier::Subject::Ip(args.subject.clone())),
         Command::Analyze(args) => commands::analyze::run(&cli, args),
         Command::Detect(args) => commands::detect::run(&cli, args),
         Command::Rules(cmd) => commands::rules::run(cmd),

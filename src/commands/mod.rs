@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod detect;
+pub mod dossier;
 pub mod generate;
 pub mod ingest;
 pub mod query;

@@ -115,20 +115,6 @@ pub fn ip_filter(lf: LazyFrame, ip: &str) -> Result<Expr> {
     Ok(in_list(col("ip_address"), &hits))
 }
 
-/// Text of a cell for CSV output.
-fn cell_text(v: AnyValue<'_>) -> String {
-    match to_json(v.into_static()) {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s,
-        serde_json::Value::Array(a) => a
-            .iter()
-            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
-            .collect::<Vec<_>>()
-            .join(";"),
-        other => other.to_string(),
-    }
-}
-
 fn write_output(df: &mut DataFrame, format: QueryFormat, out: Option<&Path>) -> Result<()> {
     let mut sink: Box<dyn Write> = match out {
         Some(p) => Box::new(std::io::BufWriter::new(
@@ -153,7 +139,8 @@ fn write_output(df: &mut DataFrame, format: QueryFormat, out: Option<&Path>) -> 
                     .columns()
                     .iter()
                     .map(|c| {
-                        crate::report::csv_cell(&cell_text(c.get(i).unwrap_or(AnyValue::Null))).into_owned()
+                        crate::report::csv_cell(&crate::report::cell_text(c.get(i).unwrap_or(AnyValue::Null)))
+                            .into_owned()
                     })
                     .collect();
                 w.write_record(&row)?;

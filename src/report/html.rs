@@ -22,7 +22,48 @@ use crate::remediate::Action;
 use crate::schema::Table;
 
 /// The built-in templates, in render order of dependency (base first).
-const TEMPLATES: &[(&str, &str)] = &[("report.html", include_str!("../../reports/report.html"))];
+const TEMPLATES: &[(&str, &str)] = &[
+    ("_style.html", include_str!("../../reports/_style.html")),
+    ("report.html", include_str!("../../reports/report.html")),
+    ("dossier.html", include_str!("../../reports/dossier.html")),
+];
+
+/// The template engine: the built-in templates, or every `*.html` in `dir`.
+fn engine(templates: Option<&Path>) -> Result<tera::Tera> {
+    let mut tera = match templates {
+        Some(d) => {
+            let glob = d.join("*.html");
+            tera::Tera::new(&glob.to_string_lossy()).with_context(|| {
+                format!("loading templates from {}; they must be *.html files", d.display())
+            })?
+        }
+        None => {
+            let mut t = tera::Tera::default();
+            t.add_raw_templates(TEMPLATES.iter().copied()).context("built-in templates")?;
+            t
+        }
+    };
+    tera.autoescape_on(vec![".html"]);
+    tera.set_escape_fn(escape);
+    Ok(tera)
+}
+
+/// Timeline rows shown in a dossier page; the CSV has them all.
+const DOSSIER_TIMELINE_ROWS: usize = 2000;
+
+/// Render a dossier page.
+pub fn write_dossier(path: &Path, templates: Option<&Path>, d: &crate::dossier::Dossier) -> Result<()> {
+    let tera = engine(templates)?;
+    let mut ctx = tera::Context::new();
+    ctx.insert("version", env!("CARGO_PKG_VERSION"));
+    ctx.insert("d", d);
+    let shown = d.timeline.rows.len().min(DOSSIER_TIMELINE_ROWS);
+    ctx.insert("timeline", &d.timeline.rows[..shown]);
+    ctx.insert("shown", &shown);
+    ctx.insert("truncated", &(shown < d.timeline.rows.len()));
+    let html = tera.render("dossier.html", &ctx).context("rendering dossier.html (check --templates)")?;
+    std::fs::write(path, html).with_context(|| format!("writing {}", path.display()))
+}
 
 #[derive(Serialize)]
 struct FindingView {
@@ -251,19 +292,7 @@ fn is_bidi_control(c: char) -> bool {
 
 /// Render `report.html` into `dir`.
 pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()> {
-    let mut tera = tera::Tera::default();
-    tera.autoescape_on(vec![".html"]);
-    match templates {
-        Some(d) => {
-            let glob = d.join("*.html");
-            tera = tera::Tera::new(&glob.to_string_lossy()).with_context(|| {
-                format!("loading templates from {}; they must be *.html files", d.display())
-            })?;
-            tera.autoescape_on(vec![".html"]);
-        }
-        None => tera.add_raw_templates(TEMPLATES.iter().copied()).context("built-in templates")?,
-    }
-    tera.set_escape_fn(escape);
+    let tera = engine(templates)?;
     let by_id: BTreeMap<&str, &Finding> = inp.findings.iter().map(|f| (f.finding_id.as_str(), f)).collect();
     let incidents: Vec<IncidentView> = inp
         .incidents

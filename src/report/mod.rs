@@ -23,6 +23,34 @@ pub fn csv_cell(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Text of a frame cell for CSV and HTML tables: lists joined with `;`, times RFC 3339.
+pub fn cell_text(v: polars::prelude::AnyValue<'_>) -> String {
+    match crate::detect::finding::to_json(v.into_static()) {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Array(a) => a
+            .iter()
+            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(";"),
+        other => other.to_string(),
+    }
+}
+
+/// A frame as a header and text rows.
+pub fn frame_rows(df: &polars::prelude::DataFrame) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let rows = (0..df.height())
+        .map(|i| {
+            df.columns()
+                .iter()
+                .map(|c| cell_text(c.get(i).unwrap_or(polars::prelude::AnyValue::Null)))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
 /// Write rows to a CSV file with every cell neutralised.
 pub fn write_csv(path: &Path, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<()> {
     let mut w =

@@ -34,7 +34,8 @@ fn s(df: &DataFrame, c: &str, i: usize) -> String {
         .unwrap_or_default()
 }
 
-fn describe(table: Table, df: &DataFrame, i: usize) -> (String, String, String, String) {
+/// A record as (sentence, principal, IP, details) for timelines.
+pub fn describe(table: Table, df: &DataFrame, i: usize) -> (String, String, String, String) {
     let code = df.column("error_code").ok().and_then(|c| c.i64().ok().and_then(|x| x.get(i)));
     match table {
         Table::SignIns => {

@@ -4,4 +4,5 @@ mod analyze;
 mod common;
 mod crossformat;
 mod ingest;
+mod investigate;
 mod rules;

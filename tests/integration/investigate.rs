@@ -1,0 +1,105 @@
+//! Investigation commands on the bundled samples: query, user and IP dossiers, including
+//! subjects that do not exist (a clear message, exit 0, an empty result).
+
+use std::path::Path;
+
+use crate::common::*;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let o = bin().args(args).output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn dataset() -> std::path::PathBuf {
+    let ds = scratch("investigate-ds");
+    let st = bin()
+        .args(["ingest", "-q", "--force", "--out"])
+        .arg(&ds)
+        .arg(repo().join("samples"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    ds
+}
+
+#[test]
+fn query_sql_shorthand_formats_and_errors() {
+    let ds = dataset();
+    let d = ds.to_str().unwrap();
+    let (code, out, _) = run(&["query", d, "SELECT ip_address, COUNT(*) AS n FROM signins WHERE error_code = 50126 GROUP BY ip_address ORDER BY n DESC, ip_address", "--format", "csv"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("query_spray_ips", out);
+    let (code, out, _) =
+        run(&["query", d, "--user", "Alex.Patel@fabrikam.example", "--result", "failure", "--format", "csv"]);
+    assert_eq!(code, 0);
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert!(
+        !rows.is_empty()
+            && rows.iter().all(|r| r.contains("alex.patel@fabrikam.example") && r.contains(",failure,"))
+    );
+    let (_, out, _) = run(&["query", d, "--table", "audits", "--ip", "185.220.101.0/24", "--format", "json"]);
+    assert!(out.lines().count() >= 3 && out.lines().all(|l| l.contains("185.220.101.")), "{out}");
+    let (code, out, _) = run(&["query", d, "--user", "nobody@nowhere.example", "--format", "csv"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1, "header only: {out}");
+    let (code, _, err) = run(&["query", d, "SELECT nope FROM signins"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("query failed") && err.contains("risk_detections:"), "{err}");
+    let pq = scratch("query-pq").join("x.parquet");
+    let (code, _, _) = run(&[
+        "query",
+        d,
+        "SELECT id, time FROM audits",
+        "--format",
+        "parquet",
+        "--out",
+        pq.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    assert!(std::fs::metadata(&pq).unwrap().len() > 0);
+}
+
+fn dossier(kind: &str, subject: &str, ds: &Path) -> (String, std::path::PathBuf) {
+    let out = scratch("dossier");
+    let (code, stdout, err) = run(&[
+        kind,
+        subject,
+        ds.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--policy",
+        repo().join("samples/policy.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    (stdout, out)
+}
+
+#[test]
+fn user_and_ip_dossiers() {
+    let ds = dataset();
+    let (text, out) = dossier("user", "alex.patel@fabrikam.example", &ds);
+    for section in
+        ["Sign-ins by category and result", "IP addresses", "Risk detections", "Audit events by the user"]
+    {
+        assert!(text.contains(section), "{section} in\n{text}");
+    }
+    assert!(text.contains("password-spray infrastructure"), "intel label of the spray IP");
+    let html = std::fs::read_to_string(out.join("user-alex.patel@fabrikam.example.html")).unwrap();
+    assert!(html.contains("User dossier") && html.contains("45.153.160.2"));
+    let csv = std::fs::read_to_string(out.join("user-alex.patel@fabrikam.example-timeline.csv")).unwrap();
+    assert!(csv.lines().count() > 10);
+
+    let (text, _) = dossier("ip", "45.153.160.0/24", &ds);
+    assert!(text.contains("Principals seen from it") && text.contains("M247"), "{text}");
+
+    let (text, out) = dossier("user", "nobody@nowhere.example", &ds);
+    assert!(text.contains("no records about nobody@nowhere.example"), "{text}");
+    let html = std::fs::read_to_string(out.join("user-nobody@nowhere.example.html")).unwrap();
+    assert!(html.contains("No records about"));
+    let (text, _) = dossier("ip", "192.0.2.250", &ds);
+    assert!(text.contains("no records about 192.0.2.250"));
+}
