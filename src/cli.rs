@@ -82,6 +82,13 @@ Examples:
   entrascope ip 45.153.160.2 case-42/
   entrascope ip 185.220.101.0/24 case-42/ --out dossiers/ --analysis report/ --intel iocs.csv")]
     Ip(DossierArgs),
+    /// Run the hunting rules and sweep every table for indicators from IOC files.
+    #[command(after_help = "\
+Examples:
+  entrascope hunt case-42/ --ioc iocs.txt --ioc partner-feed.csv --out hunt/
+IOC files: one indicator per line (# comments; IP/CIDR, GUID, UPN with @, AS<n>, otherwise a
+user-agent substring) or CSV `type,value,label`. Every indicator is reported, hits or not.")]
+    Hunt(HuntArgs),
     /// Print the canonical tables and columns with their meanings.
     Schema,
     /// Write a synthetic but realistic tenant export (for samples, tests and benchmarks).
@@ -237,6 +244,26 @@ pub struct GenerateArgs {
     /// Write into a non-empty output directory.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HuntArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// IOC file(s) to sweep for (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub ioc: Vec<PathBuf>,
+    /// Write hunt.csv, hunt.html and the leads' findings.csv / findings.jsonl here.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write into a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Render with these templates (*.html) instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ pub mod dossier;
 pub mod duet;
 pub mod enrich;
 pub mod generate;
+pub mod hunt;
 pub mod ingest;
 pub mod manifest;
 pub mod pipeline;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ingest(args) => commands::ingest::run(&cli, args),
         Command::Schema => Ok(commands::schema::run()),
         Command::Query(args) => commands::query::run(&cli, args),
+        Command::Hunt(args) => commands::hunt::run(&cli, args),
         Command::User(args) => {
             commands::dossier::run(&cli, args, dossier::Subject::User(args.subject.clone()))
         }

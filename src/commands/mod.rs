@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod detect;
 pub mod dossier;
 pub mod generate;
+pub mod hunt;
 pub mod ingest;
 pub mod query;
 pub mod rules;

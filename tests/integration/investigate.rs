@@ -103,3 +103,32 @@ fn user_and_ip_dossiers() {
     let (text, _) = dossier("ip", "192.0.2.250", &ds);
     assert!(text.contains("no records about 192.0.2.250"));
 }
+
+#[test]
+fn hunt_reports_every_indicator_with_or_without_hits() {
+    let ds = dataset();
+    let dir = scratch("iocs");
+    let iocs = write(&dir, "iocs.txt", "# campaign\n45.153.160.0/24\nalex.patel@fabrikam.example\nAS20473\npython-requests\n00000000-0000-0000-0000-000000000000\n10.99.99.99\n");
+    let out = scratch("hunt-out");
+    let (code, text, err) = run(&[
+        "hunt",
+        ds.to_str().unwrap(),
+        "--ioc",
+        iocs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("6 indicators checked, 4 matched"), "{text}");
+    let mut rdr = csv::Reader::from_path(out.join("hunt.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 6, "every indicator has a row");
+    let hits = |v: &str| rows.iter().find(|r| &r[1] == v).map(|r| r[3].parse::<u64>().unwrap()).unwrap();
+    assert!(hits("45.153.160.0/24") >= 30, "the spray IP");
+    assert_eq!(hits("10.99.99.99"), 0);
+    assert_eq!(hits("00000000-0000-0000-0000-000000000000"), 0);
+    let spray = rows.iter().find(|r| &r[1] == "45.153.160.0/24").unwrap();
+    assert!(spray[4].starts_with("2026-10-07") && spray[7].contains("alex.patel@fabrikam.example"));
+    assert!(std::fs::read_to_string(out.join("hunt.html")).unwrap().contains("Retro-hunt"));
+}
