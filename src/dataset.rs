@@ -92,7 +92,7 @@ impl ParquetSink {
                 let parts = sorted_files(&day, "part-")?;
                 let frames = parts.iter().map(|p| read_parquet(p)).collect::<Result<Vec<_>>>()?;
                 let df = sort_canonical(&concat_frames(t, frames)?)?;
-                write_parquet(&day.join("data.parquet"), df)?;
+                write_parquet(&day.join("data.parquet"), df, ParquetCompression::Zstd(None))?;
                 for p in parts {
                     fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
                 }
@@ -108,7 +108,12 @@ impl Sink for ParquetSink {
             let dir = self.dir.join(table.name()).join(format!("date={day}"));
             fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             self.part += 1;
-            write_parquet(&dir.join(format!("part-{:08}.parquet", self.part)), part)?;
+            // Parts are temporary (merged by `finish`): not worth compressing.
+            write_parquet(
+                &dir.join(format!("part-{:08}.parquet", self.part)),
+                part,
+                ParquetCompression::Uncompressed,
+            )?;
         }
         Ok(())
     }
@@ -133,9 +138,9 @@ fn split_by_day(df: &DataFrame) -> Result<Vec<(String, DataFrame)>> {
     Ok(out)
 }
 
-fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
+fn write_parquet(path: &Path, mut df: DataFrame, compression: ParquetCompression) -> Result<()> {
     let f = fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let written = ParquetWriter::new(f).with_compression(ParquetCompression::Zstd(None)).finish(&mut df);
+    let written = ParquetWriter::new(f).with_compression(compression).finish(&mut df);
     Context::with_context(written, || format!("writing {}", path.display()))?;
     Ok(())
 }

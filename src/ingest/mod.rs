@@ -160,6 +160,9 @@ pub fn run(paths: &[PathBuf], opts: &Options, sink: &mut dyn Sink) -> Result<Ing
             })
             .collect();
         // Sequential and in input order: deduplication must not depend on thread timing.
+        // Kept rows are gathered per table and handed to the sink once per batch: one
+        // write per batch, not one tiny parquet part per input file.
+        let mut pending: BTreeMap<Table, Vec<DataFrame>> = BTreeMap::new();
         for (mut input, outputs) in outcomes {
             for out in outputs {
                 let mut entry = out.report;
@@ -177,7 +180,7 @@ pub fn run(paths: &[PathBuf], opts: &Options, sink: &mut dyn Sink) -> Result<Ing
                     summary.duplicate += dups;
                     summarise(summary, &kept)?;
                     if kept.height() > 0 {
-                        sink.write(table, kept)?;
+                        pending.entry(table).or_default().push(kept);
                     }
                 }
                 for (cat, n) in &entry.skipped_categories {
@@ -187,6 +190,14 @@ pub fn run(paths: &[PathBuf], opts: &Options, sink: &mut dyn Sink) -> Result<Ing
                 input.entries.push(entry);
             }
             report.inputs.push(input);
+        }
+        for (table, frames) in pending {
+            let mut frames = frames.into_iter();
+            let mut df = frames.next().expect("only non-empty lists are pending");
+            for f in frames {
+                df.vstack_mut_owned(f)?;
+            }
+            sink.write(table, df)?;
         }
     }
     bar.finish_and_clear();
