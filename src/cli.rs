@@ -89,6 +89,14 @@ Examples:
 IOC files: one indicator per line (# comments; IP/CIDR, GUID, UPN with @, AS<n>, otherwise a
 user-agent substring) or CSV `type,value,label`. Every indicator is reported, hits or not.")]
     Hunt(HuntArgs),
+    /// Compliance summary for auditors: MFA coverage, legacy auth, CA gaps, privileged role
+    /// changes, policy / app / consent changes, guests, break-glass use, risky users.
+    #[command(after_help = "\
+Examples:
+  entrascope compliance case-42/ --policy policy.toml --out audit-2026Q4/
+Each section names the ScubaGear MS.AAD baseline it evidences; compliance.html plus one CSV
+per section are written.")]
+    Compliance(ComplianceArgs),
     /// Print the canonical tables and columns with their meanings.
     Schema,
     /// Write a synthetic but realistic tenant export (for samples, tests and benchmarks).
@@ -244,6 +252,23 @@ pub struct GenerateArgs {
     /// Write into a non-empty output directory.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ComplianceArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Output directory for compliance.html and the section CSVs.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write into a non-empty output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Render with these templates (*.html) instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

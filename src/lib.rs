@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod compliance;
 pub mod correlate;
 pub mod dataset;
 pub mod detect;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Schema => Ok(commands::schema::run()),
         Command::Query(args) => commands::query::run(&cli, args),
         Command::Hunt(args) => commands::hunt::run(&cli, args),
+        Command::Compliance(args) => commands::compliance::run(&cli, args),
         Command::User(args) => {
             commands::dossier::run(&cli, args, dossier::Subject::User(args.subject.clone()))
         }

@@ -1,6 +1,7 @@
 //! One module per subcommand. Commands are thin: parse arguments, call the stages, print.
 
 pub mod analyze;
+pub mod compliance;
 pub mod detect;
 pub mod dossier;
 pub mod generate;

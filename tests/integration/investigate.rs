@@ -132,3 +132,39 @@ fn hunt_reports_every_indicator_with_or_without_hits() {
     assert!(spray[4].starts_with("2026-10-07") && spray[7].contains("alex.patel@fabrikam.example"));
     assert!(std::fs::read_to_string(out.join("hunt.html")).unwrap().contains("Retro-hunt"));
 }
+
+#[test]
+fn compliance_summary_sections() {
+    let ds = dataset();
+    let out = scratch("compliance");
+    let policy = repo().join("samples/policy.toml");
+    let (code, text, err) = run(&[
+        "compliance",
+        ds.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("MS.AAD.1.1v1") && text.contains("Risky users"), "{text}");
+    let csvs: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".csv"))
+        .collect();
+    assert_eq!(csvs.len(), entrascope::compliance::SECTIONS.len());
+    let legacy =
+        std::fs::read_to_string(out.join("03-legacy-authentication-by-user-and-protocol.csv")).unwrap();
+    assert!(legacy.contains("rosa.yamamoto@fabrikam.example"), "the legacy-auth victim: {legacy}");
+    let roles = std::fs::read_to_string(
+        out.join("05-privileged-role-assignments-and-removals-who-when-via-pim-or-not.csv"),
+    )
+    .unwrap();
+    assert!(
+        roles.contains("svc-sync02@fabrikam.example") && roles.contains(",direct,"),
+        "the role added outside PIM"
+    );
+    assert!(std::fs::read_to_string(out.join("compliance.html")).unwrap().contains("Compliance summary"));
+}
