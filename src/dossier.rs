@@ -242,3 +242,36 @@ fn activity(en: &enrich::Enriched) -> Result<Section> {
         rows: rows.into_iter().map(|r| r.1).collect(),
     })
 }
+
+/// Incidents (from an `analyze` output's incidents.csv) whose principals or IPs include
+/// the subject.
+pub fn incidents_section(analysis: &Path, subject: &Subject) -> Result<Section> {
+    let path = analysis.join("incidents.csv");
+    let mut rdr = csv::Reader::from_path(&path).map_err(|e| {
+        anyhow!("cannot read {}: {e}; pass the directory `entrascope analyze` wrote", path.display())
+    })?;
+    let header: Vec<String> = rdr.headers()?.iter().map(str::to_string).collect();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(pi), Some(ii)) = (col("principals"), col("ips")) else {
+        anyhow::bail!("{} has no principals / ips columns", path.display());
+    };
+    let needle = subject.label().to_ascii_lowercase();
+    let cidr = match subject {
+        Subject::Ip(ip) => crate::enrich::net::Cidr::parse(ip),
+        Subject::User(_) => None,
+    };
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec?;
+        let hit = match subject {
+            Subject::User(_) => rec.get(pi).unwrap_or("").split(';').any(|p| p.eq_ignore_ascii_case(&needle)),
+            Subject::Ip(_) => rec.get(ii).unwrap_or("").split(';').any(|ip| {
+                crate::enrich::net::parse_ip(ip).is_some_and(|a| cidr.is_some_and(|c| c.contains(a)))
+            }),
+        };
+        if hit {
+            rows.push(rec.iter().map(str::to_string).collect());
+        }
+    }
+    Ok(Section { title: "Incidents touching it (from the analyze output)".into(), header, rows })
+}

@@ -24,6 +24,7 @@ pub fn run(cli: &Cli, args: &DossierArgs, subject: Subject) -> Result<ExitCode> 
     let mut d = dossier::build(&ds, &subject, &policy, &iocs)?;
     if let Some(dir) = &args.analysis {
         d.sections.push(dossier::findings_section(dir, &subject)?);
+        d.sections.push(dossier::incidents_section(dir, &subject)?);
     }
 
     if let Some(out) = &args.out {

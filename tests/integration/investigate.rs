@@ -81,6 +81,29 @@ fn dossier(kind: &str, subject: &str, ds: &Path) -> (String, std::path::PathBuf)
 #[test]
 fn user_and_ip_dossiers() {
     let ds = dataset();
+    let analysis = scratch("dossier-analysis");
+    let st = bin()
+        .args(["analyze", "-q", "--force", "--out"])
+        .arg(&analysis)
+        .arg(&ds)
+        .arg("--policy")
+        .arg(repo().join("samples/policy.toml"))
+        .status()
+        .unwrap();
+    assert!(st.code() == Some(1), "analyze of the samples dataset finds high incidents");
+    let out = scratch("dossier-with-analysis");
+    let (code, text, _) = run(&[
+        "user",
+        "alex.patel@fabrikam.example",
+        ds.to_str().unwrap(),
+        "--analysis",
+        analysis.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    assert!(text.contains("Findings touching it") && text.contains("SPRAY-IP"), "{text}");
+    assert!(text.contains("Incidents touching it") && text.contains("INC-"), "{text}");
     let (text, out) = dossier("user", "alex.patel@fabrikam.example", &ds);
     for section in
         ["Sign-ins by category and result", "IP addresses", "Risk detections", "Audit events by the user"]
