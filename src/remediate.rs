@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::correlate::Incident;
-use crate::detect::Finding;
+use crate::detect::{Finding, Severity};
 use crate::enrich::net;
 
 /// One recommended action.
@@ -25,6 +25,9 @@ pub struct Action {
     pub target: String,
     pub reason: String,
     pub finding_ids: Vec<String>,
+    /// Whether the incident is severe enough for `remediation.ps1 -Execute` to run it;
+    /// actions of lower incidents are guidance to verify first.
+    pub executable: bool,
 }
 
 /// Actions in the order they should be carried out, with their target kind.
@@ -167,7 +170,13 @@ pub fn plan(incidents: &[Incident], findings: &[Finding]) -> Vec<Action> {
                 }
             }
         }
+        let executable = inc.severity >= Severity::High;
         for (n, ((rank, target), (code, reason, fids))) in acts.into_iter().enumerate() {
+            let reason = if executable {
+                reason
+            } else {
+                format!("verify first ({} incident): {reason}", inc.severity)
+            };
             out.push(Action {
                 incident_id: inc.incident_id.clone(),
                 priority: n + 1,
@@ -176,6 +185,7 @@ pub fn plan(incidents: &[Incident], findings: &[Finding]) -> Vec<Action> {
                 target,
                 reason,
                 finding_ids: fids,
+                executable,
             });
         }
     }
@@ -185,7 +195,7 @@ pub fn plan(incidents: &[Incident], findings: &[Finding]) -> Vec<Action> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::{Kind, Severity};
+    use crate::detect::Kind;
 
     fn finding(
         id: &str,

@@ -295,7 +295,10 @@ pub fn remediation_ps1(dir: &Path, actions: &[Action]) -> Result<()> {
         let _ = writeln!(s, "# {id} {} {} {}", a.action, ps_comment(&a.target_type), ps_comment(&a.target));
         let _ = writeln!(s, "# why: {}", ps_comment(&a.reason));
         let _ = writeln!(s, "# findings: {}", ps_comment(&a.finding_ids.join(", ")));
-        match ps_command(a) {
+        if !a.executable {
+            let _ = writeln!(s, "# not run by -Execute: the incident is below high severity");
+        }
+        match ps_command(a).filter(|_| a.executable) {
             Some(cmd) => {
                 let _ = writeln!(
                     s,
@@ -308,7 +311,12 @@ pub fn remediation_ps1(dir: &Path, actions: &[Action]) -> Result<()> {
                 let _ = writeln!(
                     s,
                     "Write-Host {}  # needs a human decision; not executed\n",
-                    ps_quote(&format!("[{id}] manual: {} {}", a.action, a.target))
+                    ps_quote(&format!(
+                        "[{id}] {}: {} {}",
+                        if a.executable { "manual" } else { "verify first, then act by hand" },
+                        a.action,
+                        a.target
+                    ))
                 );
             }
         }

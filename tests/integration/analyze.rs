@@ -115,6 +115,10 @@ fn samples_end_to_end() {
     assert!(!html.contains("<script"), "no scripts in the report");
     let ps1 = std::fs::read_to_string(a.join("remediation.ps1")).unwrap();
     assert!(ps1.contains("param([switch]$Execute)") && ps1.contains("if ($Execute)"));
+    // Actions of incidents below high are guidance only, even with -Execute.
+    assert!(ps1.contains("# not run by -Execute: the incident is below high severity"));
+    let rem = std::fs::read_to_string(a.join("remediation.csv")).unwrap();
+    assert!(rem.lines().filter(|l| l.contains("verify first (medium incident)")).count() >= 1);
 }
 
 /// The injected attacks of samples/ground-truth.json are found; benign look-alikes raise
