@@ -91,6 +91,8 @@ pub struct EntryAcc {
     report: EntryReport,
     rejects: Vec<Reject>,
     unknown: u64,
+    /// (style, container, "style_container") of the last record.
+    last_format: (&'static str, String, String),
 }
 
 const SNIPPET_BYTES: usize = 500;
@@ -111,6 +113,7 @@ impl EntryAcc {
             report: EntryReport { name: name.to_string(), bytes, ..Default::default() },
             rejects: Vec::new(),
             unknown: 0,
+            last_format: ("", String::new(), String::new()),
         }
     }
 
@@ -141,9 +144,14 @@ impl EntryAcc {
     ) {
         self.report.records += 1;
         let kind = classify(env);
-        let format = format!("{}_{}", style(env), container);
-        self.note_format(&format);
-        let prov = Provenance { file: &self.name, format: &format, record: pos.ordinal() };
+        // The label changes rarely within a file: rebuild it only when it does.
+        let st = style(env);
+        if self.last_format.0 != st || self.last_format.1 != container {
+            self.last_format = (st, container.to_string(), format!("{st}_{container}"));
+            let label = self.last_format.2.clone();
+            self.note_format(&label);
+        }
+        let prov = Provenance { file: &self.name, format: &self.last_format.2, record: pos.ordinal() };
         match map_record(env, &kind, prov) {
             Ok(row) => {
                 let table = row.table();

@@ -380,6 +380,10 @@ pub fn fold_key<'b>(key: &str, buf: &'b mut [u8; 64]) -> &'b str {
         n += 1;
     }
     let mut s = std::str::from_utf8(&buf[..n]).unwrap_or("");
+    // Hot path: almost no Graph or Log Analytics key has an underscore.
+    if !s.contains('_') {
+        return s;
+    }
     for suffix in ["_dynamic", "_string", "_s", "_d", "_b", "_g", "_t"] {
         if let Some(stripped) = s.strip_suffix(suffix) {
             if !stripped.is_empty() {
