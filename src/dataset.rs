@@ -185,9 +185,7 @@ pub struct Dataset {
 impl Dataset {
     /// Whether `path` is a dataset directory written by `entrascope ingest`.
     pub fn is_dataset_dir(path: &Path) -> bool {
-        path.is_dir()
-            && path.join(MANIFEST).is_file()
-            && Table::ALL.iter().any(|t| path.join(t.name()).is_dir() || path.join(MANIFEST).is_file())
+        path.is_dir() && path.join(MANIFEST).is_file()
     }
 
     /// Open a dataset directory, or ingest raw inputs in memory.

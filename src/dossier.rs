@@ -33,6 +33,21 @@ impl Subject {
         }
     }
 
+    /// Whether a finding's or incident's principals / IPs name the subject.
+    pub fn named_in<'a>(
+        &self,
+        mut principals: impl Iterator<Item = &'a str>,
+        mut ips: impl Iterator<Item = &'a str>,
+    ) -> bool {
+        match self {
+            Subject::User(u) => principals.any(|p| p.eq_ignore_ascii_case(u)),
+            Subject::Ip(ip) => match crate::enrich::net::Cidr::parse(ip) {
+                Some(c) => ips.any(|a| crate::enrich::net::parse_ip(a).is_some_and(|a| c.contains(a))),
+                None => false,
+            },
+        }
+    }
+
     /// A file-name-safe form of the subject.
     pub fn slug(&self) -> String {
         let kind = match self {
@@ -99,23 +114,11 @@ fn cut(ds: &Dataset, subject: &Subject) -> Result<BTreeMap<Table, LazyFrame>> {
     for t in Table::ALL {
         let lf = ds.table(t);
         let cond = match subject {
-            Subject::User(u) => {
-                let (upn, id) = (lit(u.to_ascii_lowercase()), lit(u.clone()));
-                match t {
-                    Table::Audits => col("actor_upn")
-                        .eq(upn.clone())
-                        .or(col("target_upn").eq(upn))
-                        .or(col("actor_user_id").eq(id.clone()))
-                        .or(col("target_id").eq(id)),
-                    _ => col("user_principal_name").eq(upn).or(col("user_id").eq(id)),
-                }
-            }
-            Subject::Ip(ip) => match t {
-                Table::RiskyUsers => lit(false),
-                _ => crate::commands::query::ip_filter(lf.clone(), ip)?,
-            },
+            Subject::User(u) => crate::select::user(t, u),
+            Subject::Ip(_) if t == Table::RiskyUsers => lit(false),
+            Subject::Ip(ip) => crate::select::ip(lf.clone(), ip)?,
         };
-        out.insert(t, lf.filter(cond.fill_null(lit(false))).collect()?.lazy());
+        out.insert(t, lf.filter(cond).collect()?.lazy());
     }
     Ok(out)
 }
@@ -163,27 +166,13 @@ pub fn findings_section(analysis: &Path, subject: &Subject) -> Result<Section> {
     let text = std::fs::read_to_string(&path).map_err(|e| {
         anyhow!("cannot read {}: {e}; pass the directory `entrascope analyze` wrote", path.display())
     })?;
-    let needle = subject.label().to_ascii_lowercase();
-    let cidr = match subject {
-        Subject::Ip(ip) => crate::enrich::net::Cidr::parse(ip),
-        Subject::User(_) => None,
-    };
     let mut rows = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let f: serde_json::Value = serde_json::from_str(line)?;
-        let list = |k: &str| -> Vec<String> {
-            f[k].as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().map(str::to_ascii_lowercase))
-                .collect()
+        let list = |k: &str| -> Vec<&str> {
+            f[k].as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect()
         };
-        let hit = match subject {
-            Subject::User(_) => list("principals").contains(&needle),
-            Subject::Ip(_) => list("ips").iter().any(|ip| {
-                crate::enrich::net::parse_ip(ip).is_some_and(|a| cidr.is_some_and(|c| c.contains(a)))
-            }),
-        };
+        let hit = subject.named_in(list("principals").into_iter(), list("ips").into_iter());
         if hit {
             rows.push(
                 ["first_seen", "rule_id", "kind", "severity", "summary", "finding_id"]
@@ -255,20 +244,11 @@ pub fn incidents_section(analysis: &Path, subject: &Subject) -> Result<Section> 
     let (Some(pi), Some(ii)) = (col("principals"), col("ips")) else {
         anyhow::bail!("{} has no principals / ips columns", path.display());
     };
-    let needle = subject.label().to_ascii_lowercase();
-    let cidr = match subject {
-        Subject::Ip(ip) => crate::enrich::net::Cidr::parse(ip),
-        Subject::User(_) => None,
-    };
     let mut rows = Vec::new();
     for rec in rdr.records() {
         let rec = rec?;
-        let hit = match subject {
-            Subject::User(_) => rec.get(pi).unwrap_or("").split(';').any(|p| p.eq_ignore_ascii_case(&needle)),
-            Subject::Ip(_) => rec.get(ii).unwrap_or("").split(';').any(|ip| {
-                crate::enrich::net::parse_ip(ip).is_some_and(|a| cidr.is_some_and(|c| c.contains(a)))
-            }),
-        };
+        let hit =
+            subject.named_in(rec.get(pi).unwrap_or("").split(';'), rec.get(ii).unwrap_or("").split(';'));
         if hit {
             rows.push(rec.iter().map(str::to_string).collect());
         }

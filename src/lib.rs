@@ -24,6 +24,7 @@ pub mod progress;
 pub mod remediate;
 pub mod report;
 pub mod schema;
+pub mod select;
 pub mod summary;
 
 use std::process::ExitCode;

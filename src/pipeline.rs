@@ -52,14 +52,7 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded> {
     let dataset = Dataset::open(&opts.inputs, &opts.ingest)?;
     let mut tables = std::collections::BTreeMap::new();
     for t in Table::ALL {
-        let mut lf = dataset.table(t);
-        let ts = |us: i64| lit(us).cast(DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)));
-        if let Some(s) = since {
-            lf = lf.filter(col("time").gt_eq(ts(s)));
-        }
-        if let Some(u) = until {
-            lf = lf.filter(col("time").lt(ts(u)));
-        }
+        let lf = crate::select::window(dataset.table(t), since, until);
         // Materialise once: every rule reads the same frames, and parquet is scanned once.
         tables.insert(t, lf.collect()?.lazy());
     }

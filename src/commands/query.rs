@@ -14,10 +14,10 @@ use polars::sql::SQLContext;
 use crate::cli::{Cli, QueryArgs, QueryFormat};
 use crate::dataset::Dataset;
 use crate::detect::finding::to_json;
-use crate::enrich::{in_list, net};
 use crate::ingest;
 use crate::pipeline::parse_bound;
 use crate::schema::Table;
+use crate::select;
 
 /// The schema hint printed with a failing query.
 fn schema_hint() -> String {
@@ -46,28 +46,14 @@ fn shorthand(ds: &Dataset, args: &QueryArgs) -> Result<LazyFrame> {
     let table = Table::from_name(&args.table).ok_or_else(|| {
         anyhow!("unknown table {:?}; use signins, audits, risk_detections or risky_users", args.table)
     })?;
-    let mut lf = ds.table(table);
-    let ts = |us: i64| lit(us).cast(DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)));
-    if let Some(s) = &args.since {
-        lf = lf.filter(col("time").gt_eq(ts(parse_bound("--since", s)?)));
-    }
-    if let Some(u) = &args.until {
-        lf = lf.filter(col("time").lt(ts(parse_bound("--until", u)?)));
-    }
-    if let Some(user) = &args.user {
-        let (upn, id) = (lit(user.to_ascii_lowercase()), lit(user.clone()));
-        let cond = match table {
-            Table::Audits => col("actor_upn")
-                .eq(upn.clone())
-                .or(col("target_upn").eq(upn))
-                .or(col("actor_user_id").eq(id.clone()))
-                .or(col("target_id").eq(id)),
-            _ => col("user_principal_name").eq(upn).or(col("user_id").eq(id)),
-        };
-        lf = lf.filter(cond.fill_null(lit(false)));
+    let since = args.since.as_deref().map(|v| parse_bound("--since", v)).transpose()?;
+    let until = args.until.as_deref().map(|v| parse_bound("--until", v)).transpose()?;
+    let mut lf = select::window(ds.table(table), since, until);
+    if let Some(u) = &args.user {
+        lf = lf.filter(select::user(table, u));
     }
     if let Some(ip) = &args.ip {
-        let cond = ip_filter(lf.clone(), ip)?;
+        let cond = select::ip(lf.clone(), ip)?;
         lf = lf.filter(cond);
     }
     if let Some(app) = &args.app {
@@ -95,24 +81,6 @@ fn shorthand(ds: &Dataset, args: &QueryArgs) -> Result<LazyFrame> {
         lf = lf.filter(col("result").eq(lit(r.to_ascii_lowercase())));
     }
     Ok(lf.sort(["time"], SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true)))
-}
-
-/// `ip_address` equal to an address, or inside a CIDR (matched per distinct address).
-pub fn ip_filter(lf: LazyFrame, ip: &str) -> Result<Expr> {
-    let cidr = net::Cidr::parse(ip).ok_or_else(|| anyhow!("{ip:?} is not an IP address or CIDR"))?;
-    if !ip.contains('/') {
-        return Ok(col("ip_address").eq(lit(ip.to_string())).fill_null(lit(false)));
-    }
-    let ips = lf.select([col("ip_address")]).unique(None, UniqueKeepStrategy::Any).collect()?;
-    let hits: Vec<String> = ips
-        .column("ip_address")?
-        .str()?
-        .iter()
-        .flatten()
-        .filter(|a| net::parse_ip(a).is_some_and(|a| cidr.contains(a)))
-        .map(str::to_string)
-        .collect();
-    Ok(in_list(col("ip_address"), &hits))
 }
 
 fn write_output(df: &mut DataFrame, format: QueryFormat, out: Option<&Path>) -> Result<()> {

@@ -53,15 +53,11 @@ impl Catalog {
         rules.sort_by(|a, b| {
             (a.area.as_str(), a.meta.id.as_str()).cmp(&(b.area.as_str(), b.meta.id.as_str()))
         });
-        for w in rules.windows(2) {
-            if w[0].meta.id == w[1].meta.id {
-                bail!("rule id {} is defined twice: {} and {}", w[0].meta.id, w[0].path, w[1].path);
-            }
-        }
-        let mut ids: Vec<&str> = rules.iter().map(|r| r.meta.id.as_str()).collect();
+        let mut ids: Vec<(&str, &str)> =
+            rules.iter().map(|r| (r.meta.id.as_str(), r.path.as_str())).collect();
         ids.sort();
-        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-            bail!("rule id {} is defined twice", w[0]);
+        if let Some(w) = ids.windows(2).find(|w| w[0].0 == w[1].0) {
+            bail!("rule id {} is defined twice: {} and {}", w[0].0, w[0].1, w[1].1);
         }
         for r in &rules {
             if r.meta.engine == Engine::Native && native::find(&r.meta.id).is_none() {
