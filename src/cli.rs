@@ -74,14 +74,14 @@ Examples:
   entrascope user alex.patel@fabrikam.example case-42/
   entrascope user alex.patel@fabrikam.example case-42/ --out dossiers/ --analysis report/
 A user with no records prints a clear message and exits 0.")]
-    User(DossierArgs),
+    User(UserArgs),
     /// Everything the logs say about one IP address or CIDR: principals, results, user
     /// agents, apps, audit actions, intel labels, findings, timeline.
     #[command(after_help = "\
 Examples:
   entrascope ip 45.153.160.2 case-42/
   entrascope ip 185.220.101.0/24 case-42/ --out dossiers/ --analysis report/ --intel iocs.csv")]
-    Ip(DossierArgs),
+    Ip(IpArgs),
     /// Run the hunting rules and sweep every table for indicators from IOC files.
     #[command(after_help = "\
 Examples:
@@ -97,6 +97,20 @@ Examples:
 Each section names the ScubaGear MS.AAD baseline it evidences; compliance.html plus one CSV
 per section are written.")]
     Compliance(ComplianceArgs),
+    /// Learn what is normal in this tenant from the logs and write it as a draft policy:
+    /// shared egress, usual countries, each user's usual places, privileged accounts,
+    /// service principals' usual sources, routine credential automation.
+    #[command(after_help = "\
+Examples:
+  entrascope profile case-42/                       # print the draft policy
+  entrascope profile exports/ --out policy.toml     # save it, review it with the customer
+  entrascope analyze case-42/ --policy policy.toml --out report/
+
+analyze, detect and hunt learn the same baseline on their own when no policy says otherwise;
+a key set in --policy replaces the learned value. Addresses and places tied to attack signals
+(spray or brute-force bursts, risky sign-ins, risk detections, intel, attack tools) are never
+learned; they are listed at the end as comments.")]
+    Profile(ProfileArgs),
     /// Print the canonical tables and columns with their meanings.
     Schema,
     /// Write a synthetic but realistic tenant export (for samples, tests and benchmarks).
@@ -131,14 +145,44 @@ pub struct IngestArgs {
     /// Exit with code 2 if any record is rejected.
     #[arg(long)]
     pub strict: bool,
+    /// Tenant policy to keep with the dataset (default: a policy.toml in the single input
+    /// directory). Later commands on the dataset use it unless given another --policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write the draft policy here instead of printing it.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite an existing --out file.
+    #[arg(long)]
+    pub force: bool,
+    /// IOC file(s): listed addresses are attack signals, never learned.
+    #[arg(long, value_name = "FILE")]
+    pub intel: Vec<PathBuf>,
+    /// Learn only from events at or after this time.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Learn only from events before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 }
 
 /// Options shared by commands that run rules.
 #[derive(Debug, Args, Clone)]
 pub struct AnalysisArgs {
-    /// Tenant policy (trusted IPs, allowed countries, break-glass accounts, tuning).
+    /// Tenant policy (trusted IPs, allowed countries, break-glass accounts, tuning). Default:
+    /// the policy stored with the dataset, or a policy.toml in the input directory.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Do not learn a baseline of what is normal from the logs (shared egress, usual
+    /// countries and places); assume only what the policy says.
+    #[arg(long)]
+    pub no_baseline: bool,
     /// IOC file(s): IP/CIDR lists or CSV `type,value,label` (repeatable).
     #[arg(long, value_name = "FILE")]
     pub intel: Vec<PathBuf>,
@@ -249,6 +293,12 @@ pub struct GenerateArgs {
     /// Do not inject the attack scenarios.
     #[arg(long)]
     pub no_attacks: bool,
+    /// Add the ordinary chaos of a real tenant to the benign users: cloud web proxy,
+    /// mobile CGNAT, iCloud Private Relay, trips, typos, lockouts, old mail clients,
+    /// helpdesk, PIM, CI/CD principals, guests, device and app registrations, a leaver's
+    /// phone. Listed under `noise` in ground-truth.json.
+    #[arg(long)]
+    pub noise: bool,
     /// Write into a non-empty output directory.
     #[arg(long)]
     pub force: bool,
@@ -266,6 +316,10 @@ pub struct ComplianceArgs {
     /// Write into a non-empty output directory.
     #[arg(long)]
     pub force: bool,
+    /// Exit with code 1 when a result at or above this severity exists (see the README's
+    /// exit codes).
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_severity)]
+    pub fail_on: crate::detect::Severity,
     /// Render with these templates (*.html) instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
@@ -286,16 +340,36 @@ pub struct HuntArgs {
     /// Write into a non-empty output directory.
     #[arg(long)]
     pub force: bool,
+    /// Exit with code 1 when a result at or above this severity exists (see the README's
+    /// exit codes).
+    #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_severity)]
+    pub fail_on: crate::detect::Severity,
     /// Render with these templates (*.html) instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct DossierArgs {
-    /// The user (UPN or object id) or the IP address / CIDR.
-    #[arg(value_name = "SUBJECT")]
+pub struct UserArgs {
+    /// The user: UPN (any case) or object id.
+    #[arg(value_name = "USER")]
     pub subject: String,
+    #[command(flatten)]
+    pub dossier: DossierArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IpArgs {
+    /// The IP address (IPv4 or IPv6) or a CIDR range.
+    #[arg(value_name = "ADDR or CIDR")]
+    pub subject: String,
+    #[command(flatten)]
+    pub dossier: DossierArgs,
+}
+
+/// What both dossiers take besides their subject.
+#[derive(Debug, Args)]
+pub struct DossierArgs {
     /// A dataset directory from `ingest`, or an export file / directory / archive.
     #[arg(value_name = "DATASET")]
     pub target: PathBuf,
@@ -356,6 +430,12 @@ pub struct QueryArgs {
     /// An `analyze` output directory: adds the `findings` and `incidents` tables.
     #[arg(long, value_name = "DIR")]
     pub analysis: Option<PathBuf>,
+    /// Shorthand filters: only these columns (comma-separated), in this order.
+    #[arg(long, value_name = "COLS", value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Shorthand filters in the table view: every column, not the terminal-sized default set.
+    #[arg(long)]
+    pub all_columns: bool,
     #[arg(long, value_enum, default_value = "table")]
     pub format: QueryFormat,
     /// Write here instead of stdout (required for parquet).

@@ -6,7 +6,7 @@ use anyhow::{anyhow, Result};
 use polars::sql::SQLContext;
 
 use crate::dossier::Section;
-use crate::enrich::Enriched;
+use crate::enrich::{Enriched, Knowledge};
 
 /// (title, baseline ids, SQL).
 pub const SECTIONS: &[(&str, &str, &str)] = &[
@@ -62,8 +62,38 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Sections that evidence a control gap when they have rows, and how serious that gap is
+/// (for `--fail-on`): legacy authentication that succeeded, break-glass accounts used,
+/// users still at high risk.
+pub fn gap(title: &str, rows: &[Vec<String>], header: &[String]) -> Option<crate::detect::Severity> {
+    use crate::detect::Severity;
+    let col = |name: &str| header.iter().position(|h| h == name);
+    if title.starts_with("Legacy authentication") {
+        let i = col("successes")?;
+        return rows
+            .iter()
+            .any(|r| r.get(i).is_some_and(|v| v != "0" && !v.is_empty()))
+            .then_some(Severity::High);
+    }
+    if title.starts_with("Break-glass account usage") && !rows.is_empty() {
+        return Some(Severity::High);
+    }
+    if title.starts_with("Risky users") {
+        let (l, st) = (col("risk_level")?, col("risk_state")?);
+        return rows
+            .iter()
+            .any(|r| r.get(l).is_some_and(|v| v == "high") && r.get(st).is_some_and(|v| v == "atRisk"))
+            .then_some(Severity::High);
+    }
+    None
+}
+
+/// Sections that depend on facts only a policy can state, and the policy key that states
+/// them: without it the section is marked not evaluated instead of looking clean.
+const NEEDS_POLICY: &[(&str, &str)] = &[("Break-glass account usage", "break_glass_accounts")];
+
 /// Compute every section.
-pub fn sections(en: &Enriched) -> Result<Vec<(Section, &'static str)>> {
+pub fn sections(en: &Enriched, kn: &Knowledge) -> Result<Vec<(Section, &'static str)>> {
     let mut ctx = SQLContext::new();
     for (t, lf) in &en.tables {
         ctx.register(t.name(), lf.clone());
@@ -75,7 +105,12 @@ pub fn sections(en: &Enriched) -> Result<Vec<(Section, &'static str)>> {
             .and_then(|lf| lf.collect())
             .map_err(|e| anyhow!("compliance section {title:?} failed: {e}"))?;
         let (header, rows) = crate::report::frame_rows(&df);
-        out.push((Section { title: format!("{title} — {baseline}"), header, rows }, *baseline));
+        let missing = NEEDS_POLICY
+            .iter()
+            .find(|(t, key)| title.starts_with(t) && kn.source_of(key) == "none")
+            .map(|(_, key)| format!(" — NOT EVALUATED: the policy lists no {key} (pass --policy with them)"));
+        let title = format!("{title} — {baseline}{}", missing.unwrap_or_default());
+        out.push((Section { title, header, rows }, *baseline));
     }
     Ok(out)
 }

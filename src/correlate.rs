@@ -290,6 +290,7 @@ mod tests {
             techniques: vec!["T1110".into()],
             tactics: vec![tactic.into()],
             remediation: vec![],
+            access: crate::detect::Access::GotIn,
             evidence_count: 1,
             summary: String::new(),
             evidence: Default::default(),

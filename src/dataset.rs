@@ -23,6 +23,10 @@ use crate::schema::{col, empty_frame, Table};
 pub const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 pub const MANIFEST: &str = "manifest.json";
 pub const REJECTS: &str = "rejects.jsonl";
+/// The baseline learned at ingest, as a draft policy (see `enrich::baseline`).
+pub const BASELINE: &str = "baseline.toml";
+/// The tenant policy kept with the dataset by `ingest --policy`.
+pub const POLICY: &str = "policy.toml";
 
 /// Sorts a table frame into its canonical order: time (nulls last), then id.
 pub fn sort_canonical(df: &DataFrame) -> Result<DataFrame> {
@@ -234,13 +238,74 @@ fn scan_table(dir: &Path, t: Table) -> Result<LazyFrame> {
         return Ok(empty_frame(t).lazy());
     }
     let args = ScanArgsParquet { hive_options: HiveOptions::new_disabled(), ..Default::default() };
+    let canonical = t.schema();
     let mut scans = Vec::with_capacity(files.len());
+    let mut missing: std::collections::BTreeSet<String> = Default::default();
     for f in &files {
         let Some(path) = f.to_str() else { bail!("dataset path {} is not UTF-8", f.display()) };
-        let scan = LazyFrame::scan_parquet(PlRefPath::from(path), args.clone());
-        scans.push(Context::with_context(scan, || format!("scanning {}", f.display()))?);
+        let mut scan =
+            Context::with_context(LazyFrame::scan_parquet(PlRefPath::from(path), args.clone()), || {
+                format!("scanning {}", f.display())
+            })?;
+        // A dataset written by an older entrascope lacks columns added since: they read as
+        // empty, so a case folder keeps working after an upgrade (re-ingest to fill them).
+        let have = Context::with_context(scan.collect_schema(), || {
+            format!("reading the schema of {}", f.display())
+        })?;
+        let cols: Vec<Expr> = canonical
+            .iter()
+            .map(|(name, dtype)| {
+                if have.contains(name) {
+                    polars::prelude::col(name.clone())
+                } else {
+                    missing.insert(name.to_string());
+                    lit(NULL).cast(dtype.clone()).alias(name.clone())
+                }
+            })
+            .collect();
+        scans.push(scan.select(cols));
     }
-    let names: Vec<&str> = t.doc().columns.iter().map(|c| c.name).collect();
-    Ok(concat(scans, UnionArgs::default())?
-        .select(names.into_iter().map(polars::prelude::col).collect::<Vec<_>>()))
+    if !missing.is_empty() {
+        eprintln!(
+            "note: {} in {} was written by an older entrascope; empty columns: {} (re-ingest to fill them)",
+            t.name(),
+            dir.display(),
+            missing.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(concat(scans, UnionArgs::default())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Row, SignIn, TableBuilders};
+
+    #[test]
+    fn a_dataset_from_an_older_version_reads_missing_columns_as_empty() {
+        let dir = std::env::temp_dir().join(format!("entrascope-old-ds-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let day = dir.join("signins").join("date=2026-10-05");
+        fs::create_dir_all(&day).unwrap();
+        let mut b = TableBuilders::default();
+        b.push(&Row::SignIn(Box::new(SignIn {
+            time: Some(1_790_000_000_000_000),
+            id: Some("a".into()),
+            user_principal_name: Some("a@x.com".into()),
+            ..Default::default()
+        })));
+        let [(_, signins), ..] = b.finish();
+        // An older version did not write risk_detail.
+        let mut old = signins.drop("risk_detail").unwrap();
+        let f = fs::File::create(day.join("data.parquet")).unwrap();
+        ParquetWriter::new(f).finish(&mut old).unwrap();
+        fs::write(dir.join(MANIFEST), "{}").unwrap();
+        let ds = Dataset::open(std::slice::from_ref(&dir), &ingest::Options::default()).unwrap();
+        let df = ds.table(Table::SignIns).collect().unwrap();
+        assert_eq!(df.height(), 1);
+        assert_eq!(df.column("risk_detail").unwrap().null_count(), 1);
+        assert_eq!(df.column("user_principal_name").unwrap().str().unwrap().get(0), Some("a@x.com"));
+        assert_eq!(df.schema().len(), Table::SignIns.schema().len());
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

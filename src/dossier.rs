@@ -13,8 +13,7 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 
 use crate::dataset::Dataset;
-use crate::enrich::{self, intel::Indicator};
-use crate::policy::Policy;
+use crate::enrich::{self, intel::Indicator, Knowledge};
 use crate::schema::Table;
 
 /// What a dossier is about.
@@ -100,7 +99,7 @@ const USER_SECTIONS: &[(&str, &str)] = &[
 
 const IP_SECTIONS: &[(&str, &str)] = &[
     ("Network", "SELECT ip_address, MIN(asn) AS asn, MIN(country) AS country, MIN(city) AS city, MIN(ip_hosting_provider) AS hosting, MIN(ip_intel) AS intel, MAX(CASE WHEN ip_is_trusted THEN 1 ELSE 0 END) AS trusted FROM signins GROUP BY ip_address ORDER BY ip_address"),
-    ("Principals seen from it", "SELECT COALESCE(user_principal_name, service_principal_name) AS principal, category, SUM(CASE WHEN result = 'success' THEN 1 ELSE 0 END) AS successes, SUM(CASE WHEN result = 'failure' THEN 1 ELSE 0 END) AS failures, SUM(CASE WHEN result = 'interrupted' THEN 1 ELSE 0 END) AS interrupted, MIN(time) AS first_seen, MAX(time) AS last_seen FROM signins GROUP BY COALESCE(user_principal_name, service_principal_name), category ORDER BY failures DESC, successes DESC, principal"),
+    ("Principals seen from it", "SELECT COALESCE(user_principal_name, service_principal_name) AS principal, category, SUM(CASE WHEN result = 'success' THEN 1 ELSE 0 END) AS successes, SUM(CASE WHEN result = 'failure' THEN 1 ELSE 0 END) AS failures, SUM(CASE WHEN result = 'interrupted' THEN 1 ELSE 0 END) AS interrupted, MIN(time) AS first_seen, MAX(time) AS last_seen FROM signins GROUP BY COALESCE(user_principal_name, service_principal_name), category ORDER BY successes DESC, failures DESC, principal"),
     ("Result codes", "SELECT error_code, failure_reason, COUNT(*) AS sign_ins FROM signins GROUP BY error_code, failure_reason ORDER BY sign_ins DESC"),
     ("User agents", "SELECT user_agent, MIN(ua_tool) AS tool, COUNT(*) AS sign_ins, COUNT(DISTINCT user_principal_name) AS users FROM signins GROUP BY user_agent ORDER BY sign_ins DESC"),
     ("Apps", "SELECT app_display_name, resource_display_name, COUNT(*) AS sign_ins FROM signins GROUP BY app_display_name, resource_display_name ORDER BY sign_ins DESC"),
@@ -124,9 +123,9 @@ fn cut(ds: &Dataset, subject: &Subject) -> Result<BTreeMap<Table, LazyFrame>> {
 }
 
 /// Build the dossier of `subject` from `ds`.
-pub fn build(ds: &Dataset, subject: &Subject, policy: &Policy, intel: &[Indicator]) -> Result<Dossier> {
+pub fn build(ds: &Dataset, subject: &Subject, knowledge: &Knowledge, intel: &[Indicator]) -> Result<Dossier> {
     let tables = cut(ds, subject)?;
-    let en = enrich::enrich(&tables, policy, intel)?;
+    let en = enrich::enrich(&tables, knowledge, intel, true)?;
     let mut ctx = SQLContext::new();
     for (t, lf) in &en.tables {
         ctx.register(t.name(), lf.clone());

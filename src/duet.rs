@@ -165,6 +165,7 @@ mod tests {
             techniques: vec![],
             tactics: vec![],
             remediation: vec!["ask_customer".into()],
+            access: crate::detect::Access::GotIn,
             evidence_count: 1,
             summary: String::new(),
             evidence: Default::default(),

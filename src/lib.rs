@@ -43,13 +43,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Ingest(args) => commands::ingest::run(&cli, args),
         Command::Schema => Ok(commands::schema::run()),
+        Command::Profile(args) => commands::profile::run(&cli, args),
         Command::Query(args) => commands::query::run(&cli, args),
         Command::Hunt(args) => commands::hunt::run(&cli, args),
         Command::Compliance(args) => commands::compliance::run(&cli, args),
         Command::User(args) => {
-            commands::dossier::run(&cli, args, dossier::Subject::User(args.subject.clone()))
+            commands::dossier::run(&cli, &args.dossier, dossier::Subject::User(args.subject.clone()))
         }
-        Command::Ip(args) => commands::dossier::run(&cli, args, dossier::Subject::Ip(args.subject.clone())),
+        Command::Ip(args) => {
+            commands::dossier::run(&cli, &args.dossier, dossier::Subject::Ip(args.subject.clone()))
+        }
         Command::Analyze(args) => commands::analyze::run(&cli, args),
         Command::Detect(args) => commands::detect::run(&cli, args),
         Command::Rules(cmd) => commands::rules::run(cmd),

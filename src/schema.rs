@@ -457,7 +457,7 @@ canonical_table! {
         device_trust_type: StrCol => "device_trust_type", "Azure AD joined | Hybrid Azure AD joined | Azure AD registered";
         device_is_compliant: BoolCol => "device_is_compliant", "device marked compliant";
         device_is_managed: BoolCol => "device_is_managed", "device managed";
-        error_code: IntCol => "error_code", "result code; 0 is success (see formats.md §6)";
+        error_code: IntCol => "error_code", "result code; 0 is success (see docs/formats.md §6)";
         failure_reason: StrCol => "failure_reason", "failure text for the error code";
         status_detail: StrCol => "status_detail", "status additionalDetails";
         result: StrCol => "result", "success | failure | interrupted";
@@ -475,6 +475,7 @@ canonical_table! {
         risk_level_during_signin: StrCol => "risk_level_during_signin", "none | low | medium | high | hidden";
         risk_level_aggregated: StrCol => "risk_level_aggregated", "aggregated risk level";
         risk_state: StrCol => "risk_state", "risk state of the sign-in";
+        risk_detail: StrCol => "risk_detail", "how the risk was resolved (adminDismissedAllRiskForUser, userPassedMFADrivenByRiskBasedPolicy, aiConfirmedSigninSafe …)";
         risk_event_types: ListCol => "risk_event_types", "risk event types (riskEventTypes_v2)";
         token_issuer_type: StrCol => "token_issuer_type", "AzureAD | ADFederationServices …";
         token_issuer_name: StrCol => "token_issuer_name", "token issuer name (federation server)";
@@ -578,11 +579,13 @@ canonical_table! {
 }
 
 /// Columns the enrichment stage adds before rules run (detection-time only: they depend on
-/// the policy and intel files, so they are not stored in the dataset).
+/// the policy, the learned baseline and the intel files, so they are not stored in the
+/// dataset).
 pub mod enriched {
     use super::ColumnDoc;
 
     pub const IP_IS_TRUSTED: &str = "ip_is_trusted";
+    pub const IP_TRUST: &str = "ip_trust";
     pub const IP_IS_PRIVATE: &str = "ip_is_private";
     pub const IP_IS_HOSTING: &str = "ip_is_hosting";
     pub const IP_HOSTING_PROVIDER: &str = "ip_hosting_provider";
@@ -598,6 +601,15 @@ pub mod enriched {
     pub const COUNTRY_ALLOWED: &str = "country_allowed";
     pub const DEVICE_CODE_EXPECTED: &str = "device_code_expected";
     pub const APP_IS_HIGH_IMPACT: &str = "app_is_high_impact";
+    pub const COUNTRY_IS_USUAL: &str = "country_is_usual";
+    pub const COUNTRY_IS_USUAL_FOR_USER: &str = "country_is_usual_for_user";
+    pub const ASN_IS_USUAL_FOR_USER: &str = "asn_is_usual_for_user";
+    pub const DEVICE_IS_USUAL_FOR_USER: &str = "device_is_usual_for_user";
+    pub const SOURCE_IS_USUAL_FOR_SP: &str = "source_is_usual_for_sp";
+    pub const TARGET_IS_AUTOMATION: &str = "target_is_automation";
+    pub const ROLE_NAME: &str = "role_name";
+    pub const ROLE_TEMPLATE_ID: &str = "role_template_id";
+    pub const ROLE_IS_PRIVILEGED: &str = "role_is_privileged";
     pub const ACTOR_IS_PRIVILEGED: &str = "actor_is_privileged";
     pub const ACTOR_IS_BREAK_GLASS: &str = "actor_is_break_glass";
     pub const TARGET_IS_PRIVILEGED: &str = "target_is_privileged";
@@ -607,8 +619,9 @@ pub mod enriched {
         ColumnDoc { name, dtype, doc }
     }
 
-    const IP: [ColumnDoc; 5] = [
-        c(IP_IS_TRUSTED, "bool", "the IP is inside the policy's trusted_ips"),
+    const IP: [ColumnDoc; 6] = [
+        c(IP_IS_TRUSTED, "bool", "the IP is inside trusted_ips: the policy's, or the learned shared egress"),
+        c(IP_TRUST, "str", "why it is trusted: policy | learned (null when not trusted)"),
         c(IP_IS_PRIVATE, "bool", "RFC 1918 / loopback / link-local / CGNAT / ULA address"),
         c(IP_IS_HOSTING, "bool", "the IP's ASN is a hosting, VPS, VPN or anonymiser network"),
         c(IP_HOSTING_PROVIDER, "str", "name of that hosting network"),
@@ -634,16 +647,25 @@ pub mod enriched {
                     c(COUNTRY_ALLOWED, "bool", "country is in allowed_countries (null without that policy)"),
                     c(DEVICE_CODE_EXPECTED, "bool", "the user is in expected_device_code_users"),
                     c(APP_IS_HIGH_IMPACT, "bool", "the app is in the policy's high_impact_apps"),
+                    c(COUNTRY_IS_USUAL, "bool", "the country is one the tenant's users usually sign in from (null when unknown)"),
+                    c(COUNTRY_IS_USUAL_FOR_USER, "bool", "the country is one of this user's usual countries"),
+                    c(ASN_IS_USUAL_FOR_USER, "bool", "the network (ASN) is one of this user's usual networks"),
+                    c(DEVICE_IS_USUAL_FOR_USER, "bool", "the device is one of this user's usual devices"),
+                    c(SOURCE_IS_USUAL_FOR_SP, "bool", "service-principal sign-in from one of the principal's usual networks or ASNs"),
                 ]);
             }
             "audits" => {
                 v.push(c(IP_ASN, "i64", "ASN of the initiator IP, learned from the sign-ins"));
                 v.extend(UA);
                 v.extend([
+                    c(ROLE_NAME, "str", "the directory role the event concerns (Role.DisplayName, or a Role target)"),
+                    c(ROLE_TEMPLATE_ID, "str", "that role's template id, when known"),
+                    c(ROLE_IS_PRIVILEGED, "bool", "the role is privileged by template id (Microsoft's PRIVILEGED list and CISA's), or a custom role; null for events without a role"),
                     c(ACTOR_IS_PRIVILEGED, "bool", "the initiating user is privileged"),
                     c(ACTOR_IS_BREAK_GLASS, "bool", "the initiating user is a break-glass account"),
                     c(TARGET_IS_PRIVILEGED, "bool", "the first target user is privileged"),
                     c(TARGET_IS_BREAK_GLASS, "bool", "the first target user is a break-glass account"),
+                    c(TARGET_IS_AUTOMATION, "bool", "the first target is an app whose credentials are renewed by routine automation"),
                 ]);
             }
             "risk_detections" => {

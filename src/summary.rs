@@ -100,11 +100,75 @@ pub fn analysis(
     );
     let _ = writeln!(s, "{} incidents, {} remediation actions", incidents.len(), actions.len());
     for i in incidents.iter().take(20) {
-        let title: String = i.title.chars().take(110).collect();
+        let title = shorten(&i.title, 110);
         let _ = writeln!(s, "  {:<8} {:<8} {}", i.incident_id, i.severity.name(), title);
     }
     if incidents.len() > 20 {
         let _ = writeln!(s, "  … {} more in incidents.csv", incidents.len() - 20);
     }
     s
+}
+
+/// What the exit code means and the three next steps, after `analyze`.
+pub fn next_steps(
+    out: &std::path::Path,
+    failing: usize,
+    fail_on: crate::detect::Severity,
+    findings: &[crate::detect::Finding],
+) -> String {
+    let mut s = String::new();
+    let questions = findings.iter().filter(|f| f.kind == crate::detect::Kind::Duet).count();
+    let _ = writeln!(s);
+    if failing > 0 {
+        let _ = writeln!(
+            s,
+            "exit code 1: {failing} incident(s) at or above --fail-on {} (see the list above).",
+            fail_on.name()
+        );
+    } else {
+        let _ = writeln!(s, "exit code 0: no incident at or above --fail-on {}.", fail_on.name());
+    }
+    let _ = writeln!(s, "next steps:");
+    let _ =
+        writeln!(s, "  1. read the report, worst incident first:   {}", out.join("report.html").display());
+    let _ = writeln!(
+        s,
+        "  2. send the {questions} question(s) to the customer: {} (fill `answer`, re-run with --duet-answers)",
+        out.join("duet.csv").display()
+    );
+    let _ = writeln!(
+        s,
+        "  3. review the remediation plan:              {} (prints only; -Execute runs the `contain` actions of high and critical incidents)",
+        out.join("remediation.ps1").display()
+    );
+    s
+}
+
+/// `s` cut to at most `max` characters at a word boundary, with "…" when cut.
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(max.saturating_sub(1)).collect();
+    let cut = match head.rfind(char::is_whitespace) {
+        Some(i) if i > max / 2 => head[..i].trim_end_matches([' ', ',', ';', ':', '→', '-']).to_string(),
+        _ => head,
+    };
+    format!("{}…", cut.trim_end())
+}
+
+#[cfg(test)]
+mod shorten_tests {
+    use super::shorten;
+
+    #[test]
+    fn cuts_at_a_word_with_an_ellipsis() {
+        assert_eq!(shorten("short", 10), "short");
+        assert_eq!(
+            shorten("Password spray from one IP → Identity Protection", 30),
+            "Password spray from one IP…"
+        );
+        assert!(shorten(&"x".repeat(50), 10).ends_with('…'));
+        assert_eq!(shorten(&"x".repeat(50), 10).chars().count(), 10);
+    }
 }

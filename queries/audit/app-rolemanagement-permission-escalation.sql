@@ -12,7 +12,7 @@
 --   ServicePrincipal.ObjectID / ServicePrincipal.DisplayName (or the second target of a delegated
 --   grant). High for the grant alone; critical when, within window_minutes after the grant, that
 --   same service principal (initiatedBy.app.servicePrincipalId) successfully adds a member to a
---   role whose name contains "Admin".
+--   privileged role (role_is_privileged: by template id, custom roles included).
 -- why: >-
 --   RoleManagement.ReadWrite.Directory lets an app make anyone (itself included) Global
 --   Administrator; AppRoleAssignment.ReadWrite.All lets it grant itself that permission. Either
@@ -68,7 +68,7 @@ grants AS (
                   MAX(CASE WHEN p.name = 'DelegatedPermissionGrant.Scope' THEN p.new_value END), '')
          ~ '(RoleManagement\.ReadWrite\.Directory|AppRoleAssignment\.ReadWrite\.All)'
 ),
--- role additions made by a service principal itself, to a role whose name contains Admin
+-- role additions made by a service principal itself, to a privileged role
 sp_promotions AS (
   SELECT time AS promoted_at, id AS promotion_id, actor_sp_id,
          COALESCE(target_upn, target_name, target_id) AS promoted
@@ -76,7 +76,7 @@ sp_promotions AS (
   WHERE result = 'success'
     AND activity IN ('Add member to role', 'Add eligible member to role', 'Add scoped member to role')
     AND actor_sp_id IS NOT NULL
-    AND LOWER(changes) LIKE '%role.displayname: % -> %admin%'
+    AND COALESCE(role_is_privileged, FALSE)
 ),
 joined AS (
   SELECT g.*, p.promoted_at, p.promotion_id, p.promoted,

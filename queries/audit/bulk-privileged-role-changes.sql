@@ -7,8 +7,7 @@
 -- tactics: [persistence, privilege-escalation, impact]
 -- description: >-
 --   One initiator adds or removes at least min_accounts distinct accounts to or from
---   privileged roles (role name contains "Admin", or Global Administrator / Privileged Role
---   Administrator / Privileged Authentication Administrator by template id) within one
+--   privileged roles (decided by template id: the role_is_privileged enrichment) within one
 --   window_minutes bin. Counts Core Directory "Add/Remove (eligible|scoped) member to/from role"
 --   and the PIM "… in PIM completed …" records, success only; the MS-PIM echoes and PIM
 --   activations are not counted. The role is read from Role.DisplayName (new value for adds,
@@ -30,7 +29,7 @@
 -- ---
 -- one linear CTE chain (a CTE referenced twice is planned twice; deep plans overflow the stack)
 WITH ops AS (
-  SELECT id, time, ip_address, actor_upn, targets,
+  SELECT id, time, ip_address, actor_upn, targets, role_is_privileged,
          COALESCE(actor_upn, actor_app_name, actor_display_name) AS actor,
          CASE WHEN activity LIKE 'Remove%' THEN 'removed' ELSE 'added' END AS direction,
          DIV(CAST(time AS BIGINT), {{window_minutes}} * 60000000) AS bucket
@@ -43,12 +42,12 @@ WITH ops AS (
     AND COALESCE(actor_app_name, actor_display_name, '') NOT LIKE 'MS-PIM%'
 ),
 tg AS (
-  SELECT id, time, ip_address, actor_upn, actor, direction, bucket, UNNEST(targets) AS t
+  SELECT id, time, ip_address, actor_upn, actor, direction, bucket, role_is_privileged, UNNEST(targets) AS t
   FROM ops
 ),
 props AS (
   -- one row per target and modified property (a target without properties keeps one row, p null)
-  SELECT id, time, ip_address, actor_upn, actor, direction, bucket,
+  SELECT id, time, ip_address, actor_upn, actor, direction, bucket, role_is_privileged,
          t.id AS tid, t.type AS ttype, t.display_name AS tname, t.upn AS tupn,
          UNNEST(t.modified_properties) AS p
   FROM tg
@@ -61,7 +60,8 @@ changes AS (
          COALESCE(MAX(CASE WHEN p.name IN ('Role.DisplayName', 'RoleDefinition.DisplayName') THEN COALESCE(p.new_value, p.old_value) END),
                   MIN(CASE WHEN LOWER(ttype) = 'role' THEN tname END)) AS role,
          COALESCE(MAX(CASE WHEN p.name IN ('Role.TemplateId', 'RoleDefinition.TemplateId') THEN COALESCE(p.new_value, p.old_value) END),
-                  MIN(CASE WHEN LOWER(ttype) = 'role' THEN tid END)) AS template_id
+                  MIN(CASE WHEN LOWER(ttype) = 'role' THEN tid END)) AS template_id,
+         MAX(CASE WHEN role_is_privileged THEN 1 ELSE 0 END) AS privileged
   FROM props
   GROUP BY id
 ),
@@ -69,9 +69,7 @@ privileged AS (
   SELECT *
   FROM changes
   WHERE actor IS NOT NULL AND account IS NOT NULL
-    AND (LOWER(COALESCE(role, '')) LIKE '%admin%'
-         OR COALESCE(template_id, '') IN ('62e90394-69f5-4237-9190-012177145e10', 'e8611ab8-c189-46e8-94e1-60213ab1f814',
-                                          '7be44c8a-adaf-4e2a-84d6-ab2649e08a13'))
+    AND privileged = 1
 ),
 bursts AS (
   SELECT actor, bucket,

@@ -7,19 +7,28 @@
 -- tactics: [persistence, privilege-escalation, credential-access]
 -- description: >-
 --   A service principal receives a high-impact permission for the whole tenant: "Add app role
---   assignment to service principal" (application permission, AppRole.Value), "Add delegated
---   permission grant" with DelegatedPermissionGrant.ConsentType AllPrincipals (admin consent on
---   behalf of all users; only scopes absent from the old value count), or "Consent to application"
---   with ConsentContext.IsAdminConsent True (scopes from ConsentAction.Permissions). High-impact:
---   Application.ReadWrite.All, AppRoleAssignment.ReadWrite.All, Directory.ReadWrite.All,
---   RoleManagement.ReadWrite.Directory, Domain.ReadWrite.All, Group.ReadWrite.All,
---   User.ReadWrite.All, User.ManageCreds.All, Member.Read.Hidden, EduRoster.ReadWrite.All,
---   Organization.ReadWrite.All, Policy.ReadWrite.*, UserAuthenticationMethod.ReadWrite.All,
---   Directory.AccessAsUser.All, full_access_as_app, Mail.Read/ReadWrite/Send (.Shared/.All),
---   MailboxSettings.ReadWrite, Files.*, Sites.*, and any other application permission containing
---   "Write". The records of one consent (same grantee and correlation id) make one finding.
---   Critical when the initiator's IP is a hosting network or on an intel list, or its user agent is
---   a tool or HTTP library.
+--   assignment to service principal" (application permission, AppRole.Value; the JSON-quoted
+--   audit value "\"SMTP.SendAsApp\"" is decoded by the reader), "Add delegated permission grant"
+--   with DelegatedPermissionGrant.ConsentType AllPrincipals (admin consent on behalf of all users;
+--   only scopes absent from the old value count), or "Consent to application" with
+--   ConsentContext.IsAdminConsent True (scopes from ConsentAction.Permissions). High-impact, by
+--   family: directory control (Application.ReadWrite.All, AppRoleAssignment.ReadWrite.All,
+--   Directory.ReadWrite.All, Directory.AccessAsUser.All, RoleManagement.ReadWrite.Directory,
+--   Domain.ReadWrite.All, Group.ReadWrite.All, Member.Read.Hidden, Organization.ReadWrite.All,
+--   Policy.ReadWrite.*, EduRoster.ReadWrite.All); credentials of users (User.ReadWrite.All,
+--   User.ManageCreds.All, UserAuthenticationMethod.ReadWrite.All); mail and Exchange
+--   (full_access_as_app, Mail.Read / Mail.ReadWrite / Mail.Send with .Shared / .All,
+--   MailboxSettings.ReadWrite, SMTP.SendAsApp, IMAP.AccessAsApp, POP.AccessAsApp,
+--   Exchange.ManageAsApp, EWS.AccessAsUser.All, EAS.AccessAsUser.All); files and SharePoint
+--   (Files.*, Sites.*, e.g. Files.Read.All, Files.ReadWrite.All, Sites.Read.All,
+--   Sites.ReadWrite.All, Sites.FullControl.All). Any other application permission containing
+--   "Write" counts too when the resource is a Microsoft API (Microsoft Graph, Exchange,
+--   SharePoint, Azure AD Graph, other "Microsoft …" / "Office 365 …" / "Windows Azure …"
+--   resources, or a Microsoft first-party app id in TargetId.ServicePrincipalNames) or unknown
+--   (app-only "Consent to application" does not name the resource); a write role of the
+--   organisation's own API (line-of-business daemon) does not. The records of one consent (same
+--   grantee and correlation id) make one finding. Critical when the initiator's IP is a hosting
+--   network or on an intel list, or its user agent is a tool or HTTP library.
 -- why: >-
 --   An app-only or tenant-wide grant lets the app read every mailbox, file or directory object,
 --   or rewrite the directory, with its own credential and no user present: the core of illicit
@@ -31,6 +40,11 @@
 -- references:
 --   - https://learn.microsoft.com/security/operations/incident-response-playbook-app-consent
 --   - https://learn.microsoft.com/graph/permissions-reference
+--   - https://learn.microsoft.com/entra/identity/monitoring-health/reference-audit-activities
+--   - https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth
+--   - https://github.com/Azure/Azure-Sentinel/blob/master/Solutions/Microsoft%20Entra%20ID/Analytic%20Rules/ServicePrincipalAssignedAppRoleWithSensitiveAccess.yaml
+--   - https://github.com/Azure/Azure-Sentinel/blob/master/Solutions/Microsoft%20Entra%20ID/Analytic%20Rules/ExchangeFullAccessGrantedToApp.yaml
+--   - https://github.com/SigmaHQ/sigma/blob/master/rules/cloud/azure/audit_logs/azure_app_privileged_permissions.yml
 -- catalog: [CONSENT-HIGHPRIV]
 -- ---
 -- one linear CTE chain (a CTE referenced twice is planned twice; deep plans overflow the stack)
@@ -69,6 +83,7 @@ per_op AS (
          MAX(CASE WHEN p.name = 'ConsentAction.Permissions' THEN p.new_value END) AS consent_permissions,
          MAX(CASE WHEN p.name = 'ServicePrincipal.ObjectID' THEN p.new_value END) AS grantee_prop_id,
          MAX(CASE WHEN p.name = 'ServicePrincipal.DisplayName' AND COALESCE(p.new_value, '') <> '' THEN p.new_value END) AS grantee_prop_name,
+         MAX(CASE WHEN p.name = 'TargetId.ServicePrincipalNames' AND tid = target_id THEN p.new_value END) AS target_spns,
          -- delegated grants: T[0] is the resource API, the client is the other service principal
          MAX(CASE WHEN LOWER(ttype) = 'serviceprincipal' AND tid <> target_id THEN tid END) AS other_sp_id,
          MAX(CASE WHEN LOWER(ttype) = 'serviceprincipal' AND tid <> target_id THEN tname END) AS other_sp_name
@@ -82,6 +97,12 @@ grants AS (
               WHEN activity = 'Consent to application' THEN 'admin consent for all users'
               ELSE 'delegated permission for all users' END AS grant_kind,
          activity = 'Add app role assignment to service principal' OR LOWER(COALESCE(is_app_only, '')) = 'true' AS app_only,
+         -- the resource API is Microsoft's (or not named: app-only "Consent to application");
+         -- T[0] is the resource for app role assignments and delegated grants
+         activity = 'Consent to application'
+           OR target_name ILIKE 'Microsoft %' OR target_name ILIKE 'Office 365 %'
+           OR target_name ILIKE 'Windows Azure %' OR target_name ILIKE 'Azure %'
+           OR LOWER(COALESCE(target_spns, '')) ~ '(-0000-c000-000000000000|-0ff1-ce00-000000000000|graph\.microsoft\.com|graph\.windows\.net|outlook\.office|\.sharepoint\.com|management\.azure\.com|vault\.azure\.net)' AS microsoft_api,
          CASE WHEN activity = 'Consent to application' THEN target_id
               ELSE COALESCE(grantee_prop_id, other_sp_id) END AS grantee_id,
          CASE WHEN activity = 'Consent to application' THEN target_name
@@ -108,8 +129,19 @@ high_impact AS (
     -- delegated grants: only scopes that were not granted before
     -- (literal containment: STRPOS and POSITION take a regex in polars, STRING_TO_ARRAY splits literally)
     AND ARRAY_LENGTH(STRING_TO_ARRAY(CONCAT(' ', COALESCE(scope_old, ''), ' '), CONCAT(' ', permission, ' '))) = 1
-    AND (LOWER(permission) ~ '^(application\.readwrite\.all|approleassignment\.readwrite\.all|directory\.readwrite\.all|rolemanagement\.readwrite\.directory|domain\.readwrite\.all|group\.readwrite\.all|user\.readwrite\.all|user\.managecreds\.all|member\.read\.hidden|eduroster\.readwrite\.all|organization\.readwrite\.all|policy\.readwrite\.[a-z.]+|userauthenticationmethod\.readwrite\.all|directory\.accessasuser\.all|full_access_as_app|mail\.(read|readwrite|send)(\.shared|\.all)?|mailboxsettings\.readwrite|files\.[a-z.]+|sites\.[a-z.]+)$'
-         OR (app_only AND LOWER(permission) LIKE '%write%' AND permission NOT LIKE '%:%'))
+    -- high-impact permissions, one family a line (lower-case, anchored)
+    AND (   -- directory control
+            LOWER(permission) ~ '^(application\.readwrite\.all|approleassignment\.readwrite\.all|directory\.readwrite\.all|directory\.accessasuser\.all|rolemanagement\.readwrite\.directory|domain\.readwrite\.all|group\.readwrite\.all|member\.read\.hidden|organization\.readwrite\.all|policy\.readwrite\.[a-z.]+|eduroster\.readwrite\.all)$'
+            -- credentials and methods of users
+         OR LOWER(permission) ~ '^(user\.readwrite\.all|user\.managecreds\.all|userauthenticationmethod\.readwrite\.all)$'
+            -- mail and Exchange: Graph mail scopes, EWS full access, SMTP / IMAP / POP app-only,
+            -- Exchange app-only management, delegated EWS / EAS impersonation
+         OR LOWER(permission) ~ '^(mail\.(read|readwrite|send)(\.shared|\.all)?|mailboxsettings\.readwrite|full_access_as_app|smtp\.sendasapp|imap\.accessasapp|pop\.accessasapp|exchange\.manageasapp|ews\.accessasuser\.all|eas\.accessasuser\.all)$'
+            -- files and SharePoint (Files.Read.All, Files.ReadWrite.All, Sites.Read.All,
+            -- Sites.ReadWrite.All, Sites.FullControl.All, …)
+         OR LOWER(permission) ~ '^(files\.[a-z.]+|sites\.[a-z.]+)$'
+            -- any other app-only write permission on a Microsoft API
+         OR (app_only AND microsoft_api AND LOWER(permission) LIKE '%write%' AND permission NOT LIKE '%:%'))
 ),
 per_consent AS (
   -- the Consent to application record and its grant records share grantee and correlation id

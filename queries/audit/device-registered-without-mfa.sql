@@ -13,7 +13,10 @@
 --   DeviceRegistrationClient*, Dalvik*) or is a known attack tool such as ROADtx's defaults;
 --   (3) at least min_devices distinct devices registered by the user within burst_minutes.
 --   Medium; high when two of these coincide or the source IP is a hosting or intel-listed
---   network. Not implemented: the Add device → Add registered users → Add registered owner
+--   network. A registration by a non-native client counts only when the user did not
+--   complete MFA (a multi-factor sign-in from the same IP within mfa_minutes before it):
+--   with MFA satisfied it is an ordinary enrolment, unless the client is an attack tool.
+--   Not implemented: the Add device → Add registered users → Add registered owner
 --   chain within one correlation (the normal registration writes it too). record_ids are the
 --   Register device audits; the sign-ins are listed in signin_ids.
 -- why: >-
@@ -24,6 +27,7 @@
 -- params:
 --   min_devices: 3
 --   burst_minutes: 15
+--   mfa_minutes: 30
 -- references:
 --   - https://learn.microsoft.com/entra/architecture/security-operations-devices
 --   - https://dirkjanm.io/abusing-azure-ad-sso-with-the-primary-refresh-token/
@@ -33,15 +37,29 @@
 --   - Scripted Autopilot or kiosk enrolment by the device team
 -- catalog: [DEV-REG-NO-MFA]
 -- ---
-WITH registrations AS (
+WITH registrations0 AS (
   SELECT id, time, actor_upn AS account, ip_address, user_agent, ua_tool, target_id AS device_id,
          COALESCE(target_name, target_id) AS device,
          (ip_is_hosting OR ip_intel IS NOT NULL) AS risky_ip,
          (user_agent IS NOT NULL
           AND NOT (user_agent ILIKE 'Dsreg%' OR user_agent ILIKE 'DeviceRegistrationClient%' OR user_agent ILIKE 'Dalvik%'))
-           OR ua_tool_kind = 'attack_tool' AS unusual_client
+           AS odd_client,
+         COALESCE(ua_tool_kind = 'attack_tool', FALSE) AS attack_tool
   FROM audits
   WHERE activity = 'Register device' AND result = 'success' AND actor_upn IS NOT NULL
+),
+-- registrations preceded by the user's own multi-factor sign-in from the same address
+with_mfa AS (
+  SELECT DISTINCT r.id
+  FROM registrations0 r
+  JOIN signins s ON s.user_principal_name = r.account AND s.ip_address = r.ip_address
+  WHERE s.result = 'success' AND s.authentication_requirement = 'multiFactorAuthentication'
+    AND s.time <= r.time AND CAST(r.time AS BIGINT) - CAST(s.time AS BIGINT) <= {{mfa_minutes}} * 60000000
+),
+registrations AS (
+  SELECT r.*, r.attack_tool OR (r.odd_client AND m.id IS NULL) AS unusual_client
+  FROM registrations0 r
+  LEFT JOIN with_mfa m ON m.id = r.id
 ),
 -- registrations that start a run of min_devices distinct devices within burst_minutes
 bursts AS (

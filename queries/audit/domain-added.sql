@@ -2,17 +2,18 @@
 -- id: DOMAIN-ADD
 -- title: Domain added or verified in the tenant
 -- kind: detection
--- severity: medium
+-- severity: low
 -- techniques: [T1484.002, T1585.003]
 -- tactics: [persistence, defense-evasion, resource-development]
 -- description: >-
 --   A successful "Add unverified domain", "Add verified domain" or "Verify domain". One
---   finding per domain. High when the domain ends in onmicrosoft.com (a second initial-domain
---   look-alike, used for phishing and masquerading), when the actor came from a hosting or
+--   finding per domain, low: adding a domain is routine administration, and an unverified
+--   managed domain can do nothing yet. High when the domain was verified and federated in
+--   the window ("Set domain authentication" / "Set federation settings on domain" naming
+--   it: the federation-backdoor staging), when the actor came from a hosting or
 --   intel-listed IP or used an attack-tool user agent, or when within signin_hours after the
---   domain was first added a successful sign-in comes from an account whose UPN suffix is that
---   domain (the domain is already in use, the federation-backdoor pattern: pair with
---   FED-CHANGE).
+--   domain was first added a successful sign-in comes from an account whose UPN suffix is
+--   that domain (the domain is already in use; pair with FED-CHANGE).
 -- why: >-
 --   Adding and verifying a domain is the staging step of a federation backdoor: once federated,
 --   the attacker's identity provider signs in as any account of that domain. Extra
@@ -50,9 +51,18 @@ per_domain AS (
          STRING_AGG(DISTINCT ip_intel, ';' ORDER BY ip_intel) AS ip_intel,
          MAX(CASE WHEN ip_is_hosting OR ip_intel IS NOT NULL OR ua_tool_kind = 'attack_tool'
                   THEN 1 ELSE 0 END) AS risky_source,
+         MAX(CASE WHEN activity IN ('Add verified domain', 'Verify domain') THEN 1 ELSE 0 END) AS verified,
          ARRAY_AGG(id) AS record_ids
   FROM domain_events
   GROUP BY domain
+),
+-- domains switched to federated in the window
+federated AS (
+  SELECT DISTINCT LOWER(target_name) AS domain
+  FROM audits
+  WHERE result = 'success' AND target_name IS NOT NULL
+    AND (activity IN ('Set domain authentication', 'Set federation settings on domain')
+         OR (activity = 'Update domain' AND changes ILIKE '%federat%'))
 ),
 -- successful sign-ins of accounts in the new domain soon after it was added
 domain_signins AS (
@@ -78,13 +88,14 @@ SELECT d.first_seen,
        CONCAT('domain ', d.domain, ' added to the tenant by ', COALESCE(d.actors, 'an unknown actor'),
               CASE WHEN d.ips IS NULL THEN '' ELSE CONCAT(' from ', d.ips) END,
               ' (', d.activities, ')',
-              CASE WHEN d.domain LIKE '%.onmicrosoft.com' THEN '; an extra onmicrosoft.com domain' ELSE '' END,
+              CASE WHEN f.domain IS NOT NULL THEN '; then federated' ELSE '' END,
               CASE WHEN s.signins IS NULL THEN ''
                    ELSE CONCAT('; ', CAST(s.signins AS VARCHAR), ' successful sign-in(s) by ', CAST(s.accounts AS VARCHAR),
                                ' account(s) of that domain within ', CAST({{signin_hours}} AS VARCHAR), ' h (issuer ',
                                COALESCE(s.token_issuers, 'unknown'), ')') END) AS summary,
-       CASE WHEN d.domain LIKE '%.onmicrosoft.com' OR d.risky_source = 1 OR s.signins IS NOT NULL THEN 'high'
-            ELSE 'medium' END AS severity,
+       CASE WHEN (d.verified = 1 AND f.domain IS NOT NULL) OR d.risky_source = 1 OR s.signins IS NOT NULL THEN 'high'
+            ELSE 'low' END AS severity,
+       f.domain IS NOT NULL AS federated,
        d.record_ids,
        d.domain,
        d.activities,
@@ -98,3 +109,4 @@ SELECT d.first_seen,
        s.signin_ips
 FROM per_domain d
 LEFT JOIN domain_signins s ON s.domain = d.domain
+LEFT JOIN federated f ON f.domain = d.domain

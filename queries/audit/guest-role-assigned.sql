@@ -10,9 +10,8 @@
 --   directly or through PIM: any successful "Add … member to role …" activity except the PIM
 --   request / approval steps. In PIM records the role is a target of type Role and the user is a
 --   later target, so every target is searched. One finding per guest and role (the PIM record
---   and its MS-PIM Core Directory echo merge). High when the role is privileged (name contains
---   "Admin" or Global Administrator / Privileged Role Administrator / Privileged Authentication
---   Administrator by template id); medium for other roles.
+--   and its MS-PIM Core Directory echo merge). High when the role is privileged (by
+--   template id: the role_is_privileged enrichment); medium for other roles.
 -- why: >-
 --   A guest's credentials, MFA and devices are governed by another organisation; a guest with a
 --   directory role is an administrator your tenant cannot protect, a favourite persistence spot.
@@ -26,7 +25,7 @@
 -- ---
 -- one linear CTE chain (a CTE referenced twice is planned twice; deep plans overflow the stack)
 WITH ops AS (
-  SELECT id, time, activity, ip_address, targets,
+  SELECT id, time, activity, ip_address, targets, role_is_privileged,
          -- MS-PIM is the initiator of the Core Directory echo, not the one who assigned
          CASE WHEN COALESCE(actor_app_name, actor_display_name, '') LIKE 'MS-PIM%' THEN NULL ELSE actor_upn END AS actor_upn,
          CASE WHEN COALESCE(actor_app_name, actor_display_name, '') LIKE 'MS-PIM%' THEN NULL
@@ -37,12 +36,12 @@ WITH ops AS (
     AND NOT (LOWER(activity) LIKE '%request%' OR LOWER(activity) LIKE '%approv%' OR LOWER(activity) LIKE '%denied%')
 ),
 tg AS (
-  SELECT id, time, activity, ip_address, actor_upn, actor, UNNEST(targets) AS t
+  SELECT id, time, activity, ip_address, actor_upn, actor, role_is_privileged, UNNEST(targets) AS t
   FROM ops
 ),
 props AS (
   -- one row per target and modified property (a target without properties keeps one row, p null)
-  SELECT id, time, activity, ip_address, actor_upn, actor,
+  SELECT id, time, activity, ip_address, actor_upn, actor, role_is_privileged,
          t.id AS tid, t.type AS ttype, t.display_name AS tname, t.upn AS tupn,
          UNNEST(t.modified_properties) AS p
   FROM tg
@@ -57,7 +56,8 @@ assignments AS (
                   MAX(CASE WHEN p.name IN ('Role.TemplateId', 'RoleDefinition.TemplateId') THEN p.new_value END),
                   'unknown role') AS role,
          COALESCE(MAX(CASE WHEN p.name IN ('Role.TemplateId', 'RoleDefinition.TemplateId') THEN p.new_value END),
-                  MIN(CASE WHEN LOWER(ttype) = 'role' THEN tid END)) AS template_id
+                  MIN(CASE WHEN LOWER(ttype) = 'role' THEN tid END)) AS template_id,
+         MAX(CASE WHEN role_is_privileged THEN 1 ELSE 0 END) AS privileged
   FROM props
   GROUP BY id
 ),
@@ -68,6 +68,7 @@ per_guest_role AS (
          COUNT(*) AS evidence_count,
          MIN(guest_name) AS guest_name,
          MIN(template_id) AS template_id,
+         MAX(privileged) AS privileged,
          STRING_AGG(DISTINCT actor, ';' ORDER BY actor) AS actors,
          STRING_AGG(DISTINCT actor_upn, ';' ORDER BY actor_upn) AS actor_upns,
          STRING_AGG(DISTINCT ip_address, ';' ORDER BY ip_address) AS ips,
@@ -82,10 +83,7 @@ SELECT first_seen, last_seen,
        ips, evidence_count,
        CONCAT('guest ', guest, ' was added to ', role, ' by ', COALESCE(actors, 'an unknown actor'),
               ' (', CAST(evidence_count AS VARCHAR), ' record(s))') AS summary,
-       CASE WHEN LOWER(role) LIKE '%admin%'
-              OR template_id IN ('62e90394-69f5-4237-9190-012177145e10', 'e8611ab8-c189-46e8-94e1-60213ab1f814',
-                                 '7be44c8a-adaf-4e2a-84d6-ab2649e08a13')
-            THEN 'high' ELSE 'medium' END AS severity,
+       CASE WHEN privileged = 1 THEN 'high' ELSE 'medium' END AS severity,
        record_ids,
        guest, guest_name, role, template_id, actors, activities
 FROM per_guest_role

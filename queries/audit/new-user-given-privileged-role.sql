@@ -9,8 +9,8 @@
 --   A successful "Add user" followed within max_hours by a successful role assignment to the
 --   same object id ("Add member to role", "Add eligible member to role", "Add scoped member to
 --   role", the PIM "… completed" and "outside of PIM" variants; requests are ignored) of a
---   privileged role: one whose name contains "Admin" (Global Administrator and every role of
---   the CISA highly-privileged list, device local admin roles included). The new account, its
+--   privileged role (by template id: the role_is_privileged enrichment, which covers
+--   Microsoft's PRIVILEGED roles, the CISA list, device local admin and custom roles). The new account, its
 --   creator and the assigner are the principals. Critical when the creator or the assigner
 --   acted from a hosting or intel-listed IP or used an attack-tool user agent.
 -- why: >-
@@ -72,7 +72,7 @@ privileged_assignments AS (
   JOIN assignments s ON s.id = a.id
   LEFT JOIN role_names n ON n.id = a.id
   WHERE s.user_id IS NOT NULL
-    AND COALESCE(n.role_name, s.role_target_name) ILIKE '%admin%'
+    AND COALESCE(a.role_is_privileged, FALSE)
 ),
 pairs AS (
   SELECT u.id AS add_id, u.time AS created, u.target_id, u.target_upn, u.creator, u.ip_address AS creator_ip,

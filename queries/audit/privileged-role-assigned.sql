@@ -11,10 +11,9 @@
 --   role in PIM completed (permanent|timebound)" (PIM), result success. The role comes from the
 --   Role.DisplayName / RoleDefinition.DisplayName modified property or, in PIM records, from the
 --   Role target; the user is the User target (its index varies in PIM records). A role is
---   privileged when its name contains "Admin" (which covers the CISA highly privileged list and
---   the device admin roles), its template id is Global Administrator, Privileged Role
---   Administrator, Privileged Authentication Administrator, Entra Joined Device Local Admin or
---   Cloud Device Admin, its well-known name ends in "Admins", or it is Partner Tier2 Support.
+--   privileged by the role_is_privileged enrichment: privilege is the role_is_privileged enrichment,
+--   decided by template id (Microsoft's PRIVILEGED roles plus CISA's list, custom roles
+--   included), by name only when the record has no template id.
 --   The Core Directory echo of a PIM operation (initiated by MS-PIM) is skipped: the PIM record
 --   names the admin. Service principals receiving roles are ROLE-SP-PRIV; PIM activations are
 --   left to PIM-ACTIVATION-ANOM. Critical when the initiator's IP is a hosting network or on an
@@ -35,7 +34,7 @@
 -- ---
 -- one linear CTE chain (a CTE referenced twice is planned twice; deep plans overflow the stack)
 WITH ops AS (
-  SELECT id, time, activity, logged_by_service, actor_upn, ip_address, user_agent, targets,
+  SELECT id, time, activity, logged_by_service, actor_upn, ip_address, user_agent, targets, role_is_privileged,
          COALESCE(actor_upn, actor_app_name, actor_display_name) AS actor,
          ip_is_hosting OR ip_intel IS NOT NULL OR ua_tool IS NOT NULL AS suspicious_source
   FROM audits
@@ -48,13 +47,13 @@ WITH ops AS (
 ),
 tg AS (
   SELECT id, time, activity, logged_by_service, actor_upn, actor, ip_address, user_agent, suspicious_source,
-         UNNEST(targets) AS t
+         role_is_privileged, UNNEST(targets) AS t
   FROM ops
 ),
 props AS (
   -- one row per target and modified property (a target without properties keeps one row, p null)
   SELECT id, time, activity, logged_by_service, actor_upn, actor, ip_address, user_agent, suspicious_source,
-         t.id AS tid, t.type AS ttype, t.display_name AS tname, t.upn AS tupn,
+         role_is_privileged, t.id AS tid, t.type AS ttype, t.display_name AS tname, t.upn AS tupn,
          UNNEST(t.modified_properties) AS p
   FROM tg
 ),
@@ -71,7 +70,8 @@ assignments AS (
                   MIN(CASE WHEN LOWER(ttype) = 'role' THEN tname END)) AS role,
          COALESCE(MAX(CASE WHEN p.name IN ('Role.TemplateId', 'RoleDefinition.TemplateId') THEN p.new_value END),
                   MIN(CASE WHEN LOWER(ttype) = 'role' THEN tid END)) AS template_id,
-         MAX(CASE WHEN p.name = 'Role.WellKnownObjectName' THEN p.new_value END) AS well_known
+         MAX(CASE WHEN p.name = 'Role.WellKnownObjectName' THEN p.new_value END) AS well_known,
+         MAX(CASE WHEN role_is_privileged THEN 1 ELSE 0 END) = 1 AS role_privileged
   FROM props
   GROUP BY id
 ),
@@ -79,14 +79,7 @@ privileged AS (
   SELECT *
   FROM assignments
   WHERE assignee IS NOT NULL
-    AND (LOWER(COALESCE(role, '')) LIKE '%admin%'
-         OR role = 'Partner Tier2 Support'
-         OR template_id IN ('62e90394-69f5-4237-9190-012177145e10',  -- Global Administrator
-                            'e8611ab8-c189-46e8-94e1-60213ab1f814',  -- Privileged Role Administrator
-                            '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',  -- Privileged Authentication Administrator
-                            '9f06204d-73c1-4d4c-880a-6edb90606fd8',  -- Entra Joined Device Local Administrator
-                            '7698a772-787b-4ac8-901f-60d6b08affd2')  -- Cloud Device Administrator
-         OR COALESCE(well_known, '') LIKE '%Admins')
+    AND role_privileged
 )
 SELECT time AS first_seen,
        time AS last_seen,

@@ -10,9 +10,8 @@
 --   "Add member to role outside of PIM (permanent)" record, or a successful Core Directory "Add
 --   member to role" whose initiator is not MS-PIM (PIM-made assignments are initiated by
 --   MS-PIM / MS-PIM-Fairfax). Both records of one assignment are merged: one finding per
---   assignee and role. High when the role is privileged (name contains "Admin", or Global
---   Administrator / Privileged Role Administrator / Privileged Authentication Administrator by
---   template id). Not implemented: the PIM alert configuration
+--   assignee and role. High when the role is privileged (by template id: the
+--   role_is_privileged enrichment). Not implemented: the PIM alert configuration
 --   rolesAssignedOutsidePrivilegedIdentityManagementAlertConfiguration (it names no assignee).
 -- why: >-
 --   A standing assignment made around PIM skips approval, MFA on activation and time limits;
@@ -30,7 +29,7 @@
 -- ---
 -- one linear CTE chain (a CTE referenced twice is planned twice; deep plans overflow the stack)
 WITH ops AS (
-  SELECT id, time, activity, ip_address, targets,
+  SELECT id, time, activity, ip_address, targets, role_is_privileged,
          -- PIM's own "outside of PIM" record may be initiated by MS-PIM: not the one who assigned
          CASE WHEN COALESCE(actor_app_name, actor_display_name, '') LIKE 'MS-PIM%' THEN NULL ELSE actor_upn END AS actor_upn,
          CASE WHEN COALESCE(actor_app_name, actor_display_name, '') LIKE 'MS-PIM%' THEN NULL
@@ -42,12 +41,12 @@ WITH ops AS (
              AND COALESCE(actor_app_name, actor_display_name, '') NOT LIKE 'MS-PIM%'))
 ),
 tg AS (
-  SELECT id, time, activity, ip_address, actor_upn, actor, UNNEST(targets) AS t
+  SELECT id, time, activity, ip_address, actor_upn, actor, role_is_privileged, UNNEST(targets) AS t
   FROM ops
 ),
 props AS (
   -- one row per target and modified property (a target without properties keeps one row, p null)
-  SELECT id, time, activity, ip_address, actor_upn, actor,
+  SELECT id, time, activity, ip_address, actor_upn, actor, role_is_privileged,
          t.id AS tid, t.type AS ttype, t.display_name AS tname, t.upn AS tupn,
          UNNEST(t.modified_properties) AS p
   FROM tg
@@ -62,7 +61,8 @@ assignments AS (
                   MAX(CASE WHEN p.name IN ('Role.TemplateId', 'RoleDefinition.TemplateId') THEN p.new_value END),
                   'unknown role') AS role,
          COALESCE(MAX(CASE WHEN p.name IN ('Role.TemplateId', 'RoleDefinition.TemplateId') THEN p.new_value END),
-                  MIN(CASE WHEN LOWER(ttype) = 'role' THEN tid END)) AS template_id
+                  MIN(CASE WHEN LOWER(ttype) = 'role' THEN tid END)) AS template_id,
+         MAX(CASE WHEN role_is_privileged THEN 1 ELSE 0 END) AS privileged
   FROM props
   GROUP BY id
 ),
@@ -74,6 +74,7 @@ per_assignment AS (
          COUNT(*) AS evidence_count,
          MIN(assignee_type) AS assignee_type,
          MIN(template_id) AS template_id,
+         MAX(privileged) AS privileged,
          STRING_AGG(DISTINCT actor, ';' ORDER BY actor) AS actors,
          STRING_AGG(DISTINCT actor_upn, ';' ORDER BY actor_upn) AS actor_upns,
          STRING_AGG(DISTINCT ip_address, ';' ORDER BY ip_address) AS ips,
@@ -88,10 +89,7 @@ SELECT first_seen, last_seen,
        ips, evidence_count,
        CONCAT(COALESCE(actors, 'unknown actor'), ' assigned ', role, ' to ', assignee,
               ' directly, outside PIM (', CAST(evidence_count AS VARCHAR), ' record(s))') AS summary,
-       CASE WHEN LOWER(role) LIKE '%admin%'
-              OR template_id IN ('62e90394-69f5-4237-9190-012177145e10', 'e8611ab8-c189-46e8-94e1-60213ab1f814',
-                                 '7be44c8a-adaf-4e2a-84d6-ab2649e08a13')
-            THEN 'high' ELSE 'medium' END AS severity,
+       CASE WHEN privileged = 1 THEN 'high' ELSE 'medium' END AS severity,
        record_ids,
        assignee, assignee_type, role, template_id, actors, activities
 FROM per_assignment

@@ -9,8 +9,7 @@
 --   A service principal is made a member of an Entra role: "Add member to role", "Add eligible
 --   member to role", "Add scoped member to role" or "Add (eligible) member to role in PIM
 --   completed …", result success, with a ServicePrincipal target. High when the role is
---   privileged (name contains "Admin", Global Administrator / Privileged Role Administrator /
---   Privileged Authentication Administrator by template id, or Partner Tier2 Support), medium
+--   privileged (by template id: the role_is_privileged enrichment), medium
 --   otherwise; critical when the initiator's IP is a hosting network or on an intel list, or
 --   its user agent is a tool or HTTP library. The MS-PIM echo of a PIM record is skipped.
 -- why: >-
@@ -26,7 +25,7 @@
 -- ---
 -- one linear CTE chain (a CTE referenced twice is planned twice; deep plans overflow the stack)
 WITH ops AS (
-  SELECT id, time, activity, actor_upn, ip_address, user_agent, targets,
+  SELECT id, time, activity, actor_upn, ip_address, user_agent, targets, role_is_privileged,
          COALESCE(actor_upn, actor_app_name, actor_display_name) AS actor,
          ip_is_hosting OR ip_intel IS NOT NULL OR ua_tool IS NOT NULL AS suspicious_source
   FROM audits
@@ -37,12 +36,13 @@ WITH ops AS (
     AND COALESCE(actor_app_name, actor_display_name, '') NOT LIKE 'MS-PIM%'
 ),
 tg AS (
-  SELECT id, time, activity, actor_upn, actor, ip_address, user_agent, suspicious_source, UNNEST(targets) AS t
+  SELECT id, time, activity, actor_upn, actor, ip_address, user_agent, suspicious_source, role_is_privileged,
+         UNNEST(targets) AS t
   FROM ops
 ),
 props AS (
   -- one row per target and modified property (a target without properties keeps one row, p null)
-  SELECT id, time, activity, actor_upn, actor, ip_address, user_agent, suspicious_source,
+  SELECT id, time, activity, actor_upn, actor, ip_address, user_agent, suspicious_source, role_is_privileged,
          t.id AS tid, t.type AS ttype, t.display_name AS tname, t.upn AS tupn,
          UNNEST(t.modified_properties) AS p
   FROM tg
@@ -57,16 +57,13 @@ assignments AS (
          COALESCE(MAX(CASE WHEN p.name IN ('Role.DisplayName', 'RoleDefinition.DisplayName') THEN p.new_value END),
                   MIN(CASE WHEN LOWER(ttype) = 'role' THEN tname END)) AS role,
          COALESCE(MAX(CASE WHEN p.name IN ('Role.TemplateId', 'RoleDefinition.TemplateId') THEN p.new_value END),
-                  MIN(CASE WHEN LOWER(ttype) = 'role' THEN tid END)) AS template_id
+                  MIN(CASE WHEN LOWER(ttype) = 'role' THEN tid END)) AS template_id,
+         MAX(CASE WHEN role_is_privileged THEN 1 ELSE 0 END) = 1 AS privileged_role
   FROM props
   GROUP BY id
 ),
 rated AS (
-  SELECT *,
-         LOWER(COALESCE(role, '')) LIKE '%admin%'
-           OR COALESCE(role, '') = 'Partner Tier2 Support'
-           OR COALESCE(template_id, '') IN ('62e90394-69f5-4237-9190-012177145e10', 'e8611ab8-c189-46e8-94e1-60213ab1f814',
-                                            '7be44c8a-adaf-4e2a-84d6-ab2649e08a13') AS privileged_role
+  SELECT *
   FROM assignments
   WHERE sp_object_id IS NOT NULL
 )

@@ -31,7 +31,7 @@
 -- catalog: [POS-PRIV-HYGIENE]
 -- ---
 WITH role_events AS (
-  SELECT time, id, correlation_id, activity,
+  SELECT time, id, correlation_id, activity, role_is_privileged,
          COALESCE(actor_upn, actor_app_name, actor_display_name) AS actor,
          COALESCE(actor_app_name, '') AS actor_app,
          UNNEST(targets) AS tgt
@@ -40,7 +40,7 @@ WITH role_events AS (
 ),
 -- One row per event, target and modified property (a target without properties keeps one row).
 role_rows AS (
-  SELECT time, id, correlation_id, activity, actor, actor_app,
+  SELECT time, id, correlation_id, activity, actor, actor_app, role_is_privileged,
          tgt.type AS ttype, tgt.display_name AS tname, COALESCE(tgt.upn, tgt.display_name, tgt.id) AS tprincipal,
          UNNEST(tgt.modified_properties) AS mp
   FROM role_events
@@ -50,6 +50,7 @@ role_rows AS (
 events AS (
   SELECT id, MIN(time) AS time, MIN(correlation_id) AS correlation_id, MIN(activity) AS activity,
          MIN(actor) AS actor, MIN(actor_app) AS actor_app,
+         MAX(CASE WHEN role_is_privileged THEN 1 ELSE 0 END) AS privileged,
          COALESCE(MAX(CASE WHEN ttype = 'Role' THEN tname END),
                   MAX(CASE WHEN mp.name LIKE '%Role.DisplayName' OR mp.name = 'RoleDefinition.DisplayName'
                            THEN COALESCE(mp.new_value, mp.old_value) END)) AS role,
@@ -72,7 +73,7 @@ problems AS (
                 COALESCE(actor, 'unknown'), ' (', activity, ')') AS detail,
          CONCAT(COALESCE(assignee, 'unknown'), ' → ', role) AS label
   FROM classified
-  WHERE role ILIKE '%admin%'
+  WHERE privileged = 1
     AND ((activity IN ('Add member to role', 'Add scoped member to role') AND actor_app NOT LIKE 'MS-PIM%')
          OR activity ILIKE 'Add member to role outside of PIM%'
          OR activity ILIKE 'Add member to role in PIM completed (permanent)%')

@@ -71,6 +71,7 @@ SELECT p.first_seen,
               ' locations; password validated from ', CAST(COALESCE(v.validations, 0) AS VARCHAR),
               ' of them') AS summary,
        CASE WHEN COALESCE(v.validations, 0) > 0 THEN 'high' ELSE 'medium' END AS severity,
+       COALESCE(v.validations, 0) > 0 AS access,
        p.location_count, p.locations, p.ip_count, p.error_codes, p.apps, v.first_validated, v.validated_from
 FROM per_day p
 LEFT JOIN validated v ON p.user_principal_name = v.user_principal_name AND p.day = v.day

@@ -13,6 +13,7 @@
 --   many applications is testing a stolen credential for anything that still works.
 -- remediation: [ask_customer, block_ip]
 -- tables: [signins]
+-- access: targeted
 -- params:
 --   min_apps: 3
 -- false_positives:

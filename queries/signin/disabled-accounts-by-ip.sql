@@ -12,6 +12,10 @@
 --   Fires when disabled accounts / successful accounts >= min_ratio; an IP with no successful
 --   account at all fires too (Sentinel's source rule requires at least one). Trusted IPs are
 --   ignored. The accounts that signed in successfully from that IP are the principals.
+--   Medium when the IP tried at least min_disabled disabled accounts (a credential list),
+--   other accounts signed in from it, or it is a hosting / intel-listed network; low when it
+--   is one disabled account from an ordinary network and nobody else: a leaver's phone or
+--   mail client retrying for days looks exactly like that.
 -- why: >-
 --   Sign-in attempts against accounts that were disabled (leavers, retired service accounts)
 --   mean someone is replaying an old credential list; the other accounts that signed in
@@ -22,6 +26,7 @@
 -- params:
 --   max_successful_users: 50
 --   min_ratio: 0.5
+--   min_disabled: 2
 -- false_positives:
 --   - A leaver's phone or mail client that keeps retrying from a small office or home network shared with active users
 -- references:
@@ -31,7 +36,8 @@
 -- ---
 WITH disabled AS (
   -- 50057 is "User account is disabled" whatever the failure text says
-  SELECT id, time, ip_address, user_principal_name, app_display_name, country
+  SELECT id, time, ip_address, user_principal_name, app_display_name, country,
+         ip_is_hosting OR ip_intel IS NOT NULL AS risky_ip
   FROM signins
   WHERE error_code = 50057
     AND category IN ('interactive', 'non_interactive')
@@ -50,7 +56,8 @@ per_ip AS (
          ARRAY_AGG(DISTINCT user_principal_name) AS disabled_accounts,
          ARRAY_AGG(DISTINCT app_display_name) AS disabled_apps,
          ARRAY_AGG(id) AS record_ids,
-         MIN(country) AS country
+         MIN(country) AS country,
+         MAX(CASE WHEN risky_ip THEN 1 ELSE 0 END) AS risky_ip
   FROM disabled
   GROUP BY ip_address
 ),
@@ -89,6 +96,8 @@ SELECT CASE WHEN first_success < first_seen THEN first_success ELSE first_seen E
        CONCAT(ip_address, ' tried ', CAST(disabled_count AS VARCHAR), ' disabled account(s) ',
               CAST(attempts AS VARCHAR), ' time(s); ', CAST(successful_count AS VARCHAR),
               ' other account(s) signed in successfully from it') AS summary,
+       CASE WHEN disabled_count >= {{min_disabled}} OR successful_count > 0 OR risky_ip = 1 THEN 'medium'
+            ELSE 'low' END AS severity,
        record_ids,
        disabled_count, disabled_accounts, disabled_apps,
        successful_count, successful_apps, country

@@ -8,9 +8,12 @@
 -- description: >-
 --   A successful interactive user sign-in from an IP whose ASN is a hosting, VPS, VPN-egress
 --   or anonymiser network (ip_is_hosting: DigitalOcean, Vultr, M247, OVH, AWS, Tor exits
---   ...), not in the policy's trusted_ips. One finding per user and network. High when a
---   sign-in from that network used an HTTP-library or attack-tool user agent, medium
---   otherwise. The non-interactive sign-ins that followed from the same IPs are counted.
+--   ...), not in trusted_ips (the policy's or the learned shared egress). One finding per user
+--   and network. High when a sign-in from that network used an HTTP-library or attack-tool
+--   user agent; low when every such sign-in satisfied MFA on a compliant or managed device,
+--   or the network is one of the user's usual ones (a cloud proxy or VPN they always use);
+--   medium otherwise. The non-interactive sign-ins that followed from the same IPs are
+--   counted.
 -- why: >-
 --   People sign in from home, office and mobile networks; attackers, phishing proxies and
 --   token-replay scripts run on rented servers. A success from a data centre is worth a
@@ -55,6 +58,9 @@ per_user AS (
          ARRAY_AGG(DISTINCT ua_tool) AS ua_tools,
          ARRAY_AGG(DISTINCT authentication_requirement) AS authentication_requirements,
          MAX(CASE WHEN ua_tool_kind IN ('http_library', 'attack_tool') THEN 1 ELSE 0 END) AS scripted,
+         MIN(CASE WHEN (authentication_requirement = 'multiFactorAuthentication'
+                        AND (COALESCE(device_is_compliant, FALSE) OR COALESCE(device_is_managed, FALSE)))
+                       OR asn_is_usual_for_user THEN 1 ELSE 0 END) AS vouched,
          ARRAY_AGG(id) AS record_ids
   FROM hits
   GROUP BY user_principal_name, ip_hosting_provider
@@ -64,7 +70,7 @@ SELECT p.first_seen, p.last_seen, p.user_principal_name AS principals, p.ips, p.
               CAST(p.ip_count AS VARCHAR), ' IP(s) of ', COALESCE(p.ip_hosting_provider, 'a hosting network'), ' (AS',
               CAST(p.asn AS VARCHAR), '), followed by ', CAST(COALESCE(f.non_interactive, 0) AS VARCHAR),
               ' non-interactive sign-in(s) from the same IPs') AS summary,
-       CASE WHEN p.scripted = 1 THEN 'high' ELSE 'medium' END AS severity,
+       CASE WHEN p.scripted = 1 THEN 'high' WHEN p.vouched = 1 THEN 'low' ELSE 'medium' END AS severity,
        p.record_ids, p.ip_hosting_provider AS hosting_provider, p.asn, p.countries, p.apps, p.user_agents, p.ua_tools,
        p.authentication_requirements, COALESCE(f.non_interactive, 0) AS follow_on_non_interactive
 FROM per_user p

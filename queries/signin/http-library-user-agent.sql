@@ -11,8 +11,9 @@
 --   Go-http-client, go-resty, okhttp, fasthttp, curl, libwww-perl; the ua_tool enrichment)
 --   or the Kali365 phishing kit. Trusted IPs (in-house tooling) are ignored. A user with at
 --   least one success is high (credential replay or AiTM automation), one finding per
---   account; a service principal's success is medium (scripts are normal
---   for workloads, new ones are not). Failures of accounts that never succeeded are
+--   account. Workloads are scripts: a service principal's sign-ins count only from a source
+--   that is not one of its usual networks or ASNs (policy or learned baseline), and its
+--   success is then medium; an SDK user agent from the principal's own hosts is normal. Failures of accounts that never succeeded are
 --   grouped per source IP at low: they feed the spray rules. The catalog's
 --   BAV2ROPC string is a legacy-auth client, not a library; include_legacy_ropc adds it
 --   (ROPC-SFA and LEGACY-SUCCESS cover it by default).
@@ -40,7 +41,8 @@ WITH hits AS (
          OR ua_tool = 'Kali365 phishing kit'
          OR ({{include_legacy_ropc}} AND ua_tool_kind = 'legacy_ropc'))
     AND NOT ip_is_trusted
-    AND category IN ('interactive', 'non_interactive', 'service_principal')
+    AND (category IN ('interactive', 'non_interactive')
+         OR (category = 'service_principal' AND NOT source_is_usual_for_sp))
 ),
 per_account AS (
   SELECT principal,

@@ -6,10 +6,14 @@
 -- techniques: [T1078.004]
 -- tactics: [initial-access, defense-evasion]
 -- description: >-
---   Two consecutive successful sign-ins of one user from different countries whose
---   great-circle distance (at least min_km) and implied speed (at least min_kmh) cannot be
---   travelled in the time between them (at most max_minutes). Pairs touching a trusted IP
---   (the policy's trusted_ips: offices, VPN egress) are ignored.
+--   Two consecutive successful interactive sign-ins of one user (non-interactive too with
+--   include_non_interactive) from different countries whose great-circle distance (at least
+--   min_km) and implied speed (at least min_kmh) cannot be travelled in the time between
+--   them (at most max_minutes). Pairs touching a trusted IP (the policy's trusted_ips, or the
+--   learned shared egress: offices, VPN, cloud proxy) are ignored, and so are pairs whose
+--   two countries are both usual for the user. One finding per user, pair of countries and
+--   UTC day, with the number of hops; low when one end is a hosting network the user usually
+--   signs in from (a cloud proxy hopping between egress countries), medium otherwise.
 -- why: >-
 --   A stolen session or password used from the attacker's location shows up as the user
 --   "teleporting". It is the classic sign of token replay and credential theft.
@@ -20,6 +24,7 @@
 --   min_km: 500
 --   min_kmh: 800
 --   max_minutes: 90
+--   include_non_interactive: false
 -- false_positives:
 --   - Corporate or consumer VPNs not listed in trusted_ips
 --   - IPv6 geolocation errors on mobile carriers

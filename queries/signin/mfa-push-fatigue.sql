@@ -10,11 +10,13 @@
 --   or MFA detail read "MFA denied; user declined the authentication", "MFA denied; user did
 --   not respond to mobile app notification" or "The user didn't complete the MFA prompt" (a
 --   missing authentication requirement is accepted; a present one must be multi-factor).
---   Denials no more than gap_minutes apart form one burst. High when the burst has at least
---   min_denies_then_success denials and an "MFA successfully completed" / "MFA completed in
---   Azure AD" sign-in of the account follows within gap_minutes of its last denial; medium
---   (the hunting variant) when the burst has more than deny_threshold denials and no
---   approval. Bursts replace the source's fixed 5- and 10-minute bins and its per-IP split.
+--   Denials no more than gap_minutes apart form one burst; a burst needs at least
+--   min_prompts denied or unanswered prompts (Sentinel's and Elastic's push-spam floor: one
+--   or two misses are a user away from their phone). High when an "MFA successfully
+--   completed" / "MFA completed in Azure AD" sign-in of the account follows within
+--   gap_minutes of the last denial (the user gave in); medium when the burst has explicit
+--   declines and no approval; low when every prompt simply went unanswered (a phone left
+--   in a drawer looks the same). Bursts replace the source's fixed 5- and 10-minute bins.
 -- why: >-
 --   Push bombing means the attacker already has the password; an approval after a string of
 --   denials is the user giving in, and the attacker now holds an MFA-satisfied session.
@@ -22,8 +24,7 @@
 -- tables: [signins]
 -- params:
 --   gap_minutes: 10
---   min_denies_then_success: 2
---   deny_threshold: 10
+--   min_prompts: 5
 -- false_positives:
 --   - A user whose phone was out of reach during several of their own sign-in attempts
 -- references:
@@ -70,6 +71,7 @@ bursts AS (
          MIN(time) AS first_seen,
          MAX(time) AS last_deny,
          COUNT(*) AS denies,
+         SUM(CASE WHEN detail ILIKE '%declined%' THEN 1 ELSE 0 END) AS declined,
          COUNT(DISTINCT correlation_id) AS flows,
          ARRAY_AGG(DISTINCT ip_address) AS deny_ips,
          STRING_AGG(DISTINCT ip_address, ';') AS deny_ip_text,
@@ -101,10 +103,9 @@ SELECT b.first_seen,
               CAST(DIV(CAST(b.last_deny AS BIGINT) - CAST(b.first_seen AS BIGINT), 60000000) AS VARCHAR), ' min',
               CASE WHEN a.approved_at IS NULL THEN ', no approval'
                    ELSE CONCAT(', then approved from ', COALESCE(a.approved_ips, '?')) END) AS summary,
-       CASE WHEN a.approved_at IS NULL THEN 'medium' ELSE 'high' END AS severity,
+       CASE WHEN a.approved_at IS NOT NULL THEN 'high' WHEN b.declined > 0 THEN 'medium' ELSE 'low' END AS severity,
        CASE WHEN a.approval_ids IS NULL THEN b.deny_ids ELSE CONCAT(b.deny_ids, ';', a.approval_ids) END AS record_ids,
-       b.denies, b.flows, b.deny_ips, b.locations, b.apps, b.mfa_methods, a.approved_at, a.approved_ips
+       b.denies, b.declined, b.flows, b.deny_ips, b.locations, b.apps, b.mfa_methods, a.approved_at, a.approved_ips
 FROM bursts b
 LEFT JOIN approved a ON a.user_principal_name = b.user_principal_name AND a.burst = b.burst
-WHERE (a.approved_at IS NOT NULL AND b.denies >= {{min_denies_then_success}})
-   OR b.denies > {{deny_threshold}}
+WHERE b.denies >= {{min_prompts}}

@@ -8,8 +8,10 @@
 -- description: >-
 --   One IP fails password sign-ins (50126 bad password, 50053 locked, 50055 expired) for at
 --   least min_users distinct accounts within a window_minutes bucket. Escalates to high when
---   an account targeted from that IP also shows a code that means its password worked
---   (success, MFA interrupt, CA block): those accounts are the principals.
+--   any account shows, from that IP after the spray began, a code that means its password
+--   worked (success, MFA interrupt, CA block), whether or not it also failed: a spray tries
+--   one password per account, so its victims usually have a success and no failure. Those
+--   accounts are the principals.
 -- why: >-
 --   Spraying one common password across many accounts evades lockout. Every account whose
 --   password validated from the spraying IP must be treated as compromised.
@@ -42,14 +44,17 @@ hits AS (
   SELECT f.* FROM fails f
   JOIN sprays s ON f.ip_address = s.ip_address AND f.bucket = s.bucket
 ),
-targets AS (
-  SELECT DISTINCT ip_address, user_principal_name FROM hits
+spray_start AS (
+  SELECT ip_address, MIN(time) AS started FROM hits GROUP BY ip_address
 ),
+-- every account whose password was right from the spraying source after the spray began
+-- (success, MFA interrupt, CA block): a real spray tries one password per account, so the
+-- accounts it breaks usually show one success and no failure
 validated AS (
   SELECT s.ip_address, s.user_principal_name, MIN(s.time) AS validated_at
   FROM signins s
-  JOIN targets t ON s.ip_address = t.ip_address AND s.user_principal_name = t.user_principal_name
-  WHERE s.first_factor_ok
+  JOIN spray_start p ON s.ip_address = p.ip_address
+  WHERE s.first_factor_ok AND s.time >= p.started AND s.user_principal_name IS NOT NULL
   GROUP BY s.ip_address, s.user_principal_name
 ),
 per_ip AS (
@@ -67,6 +72,7 @@ per_ip AS (
 ),
 wins AS (
   SELECT ip_address, ARRAY_AGG(DISTINCT user_principal_name) AS principals,
+         STRING_AGG(DISTINCT user_principal_name, ', ' ORDER BY user_principal_name) AS validated_list,
          COUNT(DISTINCT user_principal_name) AS validated, MAX(validated_at) AS last_validated
   FROM validated
   GROUP BY ip_address
@@ -78,7 +84,8 @@ SELECT p.first_seen,
        p.evidence_count,
        CONCAT('spray from ', p.ip_address, ': ', CAST(p.evidence_count AS VARCHAR), ' failed sign-ins against ',
               CAST(p.targeted AS VARCHAR), ' accounts; password validated for ',
-              CAST(COALESCE(w.validated, 0) AS VARCHAR)) AS summary,
+              CAST(COALESCE(w.validated, 0) AS VARCHAR),
+              CASE WHEN w.validated_list IS NULL THEN '' ELSE CONCAT(' (', w.validated_list, ')') END) AS summary,
        CASE WHEN COALESCE(w.validated, 0) > 0 THEN 'high' ELSE 'medium' END AS severity,
        p.targeted, p.targeted_users, p.apps, p.asn, p.country
 FROM per_ip p

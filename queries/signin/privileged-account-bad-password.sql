@@ -6,9 +6,11 @@
 -- techniques: [T1110]
 -- tactics: [credential-access]
 -- description: >-
---   The catalog's simpler variant: at least min_failures sign-ins failing with 50126 (bad
---   password) for an account that holds a privileged role (role grants in the audits or the
---   policy's privileged_users) or is a break-glass account, per account and UTC day. Medium
+--   The catalog's simpler variant: sign-ins failing with 50126 (bad password) for an account
+--   that holds a privileged role (role grants in the audits or the policy's
+--   privileged_users) or is a break-glass account, per account and UTC day: at least
+--   min_failures of them, or fewer when a failing untrusted address then validated the
+--   password (success, MFA interrupt or CA block). One typo is not a finding. Medium
 --   instead of high when every failure came from a trusted IP. The 14-day hourly anomaly
 --   series of the full catalog rule is not implemented (needs time-series decomposition).
 --   Evidence tells whether a failing untrusted IP later validated the password.
@@ -19,7 +21,7 @@
 -- remediation: [reset_password, revoke_sessions, block_ip]
 -- tables: [signins]
 -- params:
---   min_failures: 1
+--   min_failures: 3
 -- false_positives:
 --   - An administrator mistyping the password at the office (lowered to medium on trusted IPs)
 -- references:
@@ -52,7 +54,6 @@ per_day AS (
          ARRAY_AGG(id) AS record_ids
   FROM fails
   GROUP BY user_principal_name, day
-  HAVING COUNT(*) >= {{min_failures}}
 ),
 -- did an untrusted failing IP later get the password right?
 validated AS (
@@ -71,7 +72,9 @@ SELECT p.first_seen, p.last_seen,
               CAST(p.ip_count AS VARCHAR), ' IP(s), ', CAST(p.untrusted_failures AS VARCHAR),
               ' from untrusted networks') AS summary,
        CASE WHEN p.untrusted_failures = 0 THEN 'medium' ELSE 'high' END AS severity,
+       v.validated_from IS NOT NULL AS access,
        p.record_ids,
        p.break_glass = 1 AS is_break_glass, p.untrusted_failures, p.apps, p.countries, v.validated_from
 FROM per_day p
 LEFT JOIN validated v ON p.user_principal_name = v.user_principal_name AND p.day = v.day
+WHERE p.failures >= {{min_failures}} OR v.validated_from IS NOT NULL

@@ -13,7 +13,10 @@
 --   that appears only in the new key list of that audit, or from an IP it had never used
 --   before the credential was added. Audits and sign-ins are matched on the service
 --   principal's object id or display name. One finding per credential addition; the
---   service principal and the account that added the credential are the principals.
+--   service principal and the account that added the credential are the principals. High,
+--   unless every such sign-in came from the principal's usual sources (its networks or ASNs
+--   in the policy or the learned baseline): then it is low, the shape of a scheduled
+--   rotation deployed to the principal's own hosts.
 -- why: >-
 --   An attacker who adds a secret to an existing app inherits every permission of the app,
 --   and the secret survives password resets and MFA changes. The first sign-in with that
@@ -54,13 +57,13 @@ sp_signins AS (
 matched AS (
   SELECT a.*, s.id AS signin_id, s.time AS signin_time, s.ip_address AS signin_ip, s.asn AS signin_asn,
          s.country AS signin_country, s.sp_key, s.service_principal_name, s.app_id,
-         s.credential_key_id, s.ip_hosting_provider, s.resource_display_name
+         s.credential_key_id, s.ip_hosting_provider, s.resource_display_name, s.source_is_usual_for_sp
   FROM additions a
   JOIN sp_signins s ON s.service_principal_id = a.target_id
   UNION ALL
   SELECT a.*, s.id AS signin_id, s.time AS signin_time, s.ip_address AS signin_ip, s.asn AS signin_asn,
          s.country AS signin_country, s.sp_key, s.service_principal_name, s.app_id,
-         s.credential_key_id, s.ip_hosting_provider, s.resource_display_name
+         s.credential_key_id, s.ip_hosting_provider, s.resource_display_name, s.source_is_usual_for_sp
   FROM additions a
   JOIN sp_signins s ON LOWER(s.service_principal_name) = LOWER(a.target_name)
   WHERE COALESCE(s.service_principal_id, '') <> COALESCE(a.target_id, '')
@@ -98,6 +101,7 @@ per_addition AS (
          COUNT(DISTINCT signin_id) AS uses,
          SUM(new_key) AS with_new_key,
          SUM(new_ip) AS from_new_ip,
+         SUM(CASE WHEN source_is_usual_for_sp THEN 1 ELSE 0 END) AS from_usual_source,
          STRING_AGG(DISTINCT signin_ip, ';' ORDER BY signin_ip) AS signin_ips,
          ARRAY_AGG(DISTINCT signin_asn) AS signin_asns,
          ARRAY_AGG(DISTINCT signin_country) AS signin_countries,
@@ -116,6 +120,7 @@ SELECT added_at AS first_seen, last_seen,
               CAST(DIV(CAST(first_use AS BIGINT) - CAST(added_at AS BIGINT), 60000000) AS VARCHAR), ' min it signed in ',
               CAST(uses AS VARCHAR), ' time(s): ', CAST(with_new_key AS VARCHAR), ' with the new key, ',
               CAST(from_new_ip AS VARCHAR), ' from IPs it had not used before (', signin_ips, ')') AS summary,
+       CASE WHEN from_usual_source = uses THEN 'low' ELSE 'high' END AS severity,
        CONCAT(audit_id, ';', signin_ids) AS record_ids,
-       activity, actor, app_id, signin_asns, signin_countries, hosting_providers, credential_key_ids, resources
+       from_usual_source, activity, actor, app_id, signin_asns, signin_countries, hosting_providers, credential_key_ids, resources
 FROM per_addition

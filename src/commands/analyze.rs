@@ -1,7 +1,6 @@
 //! `entrascope analyze`: the main job — inputs to incidents, report, remediation and DUET.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -11,41 +10,26 @@ use crate::detect::{run, Catalog, Kind, RunOptions};
 use crate::report::{self, html, outputs, timeline};
 use crate::{correlate, duet, manifest, pipeline, remediate};
 
-/// A policy inside the (single) input directory is used when none is given: a case folder
-/// carries its customer's policy. Announced on stderr so it is never a surprise.
-fn policy_for(args: &AnalyzeArgs, quiet: bool) -> Option<PathBuf> {
-    if args.analysis.policy.is_some() {
-        return args.analysis.policy.clone();
-    }
-    let [dir] = args.input.inputs.as_slice() else { return None };
-    let p = dir.join("policy.toml");
-    if p.is_file() {
-        if !quiet {
-            eprintln!(
-                "note: using the policy {} found in the input directory (override with --policy)",
-                p.display()
-            );
-        }
-        return Some(p);
-    }
-    None
-}
-
 pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
     let catalog = Catalog::load(args.analysis.rules.as_deref())?;
     let spec = correlate::Spec::load(args.analysis.rules.as_deref())?;
     let answers = args.duet_answers.as_deref().map(duet::load_answers).transpose()?;
-    super::prepare_out_dir(&args.output.out, args.output.force)?;
+    super::OutDir::check(&args.output.out, args.output.force)?;
     let loaded = pipeline::load(&super::load_options(
         &args.input,
         &args.analysis,
-        policy_for(args, cli.quiet),
+        args.analysis.policy.clone(),
         cli.quiet,
     ))?;
+    let staging = super::OutDir::begin(&args.output.out, args.output.force)?;
 
-    let opts = RunOptions { verbose: cli.verbose, ..Default::default() };
+    if !cli.quiet {
+        eprintln!("assumed: {}", loaded.knowledge.describe());
+    }
+    let opts =
+        RunOptions { verbose: cli.verbose, progress: !cli.quiet && !cli.verbose, ..Default::default() };
     let t = std::time::Instant::now();
-    let (mut findings, runs) = run::run(&catalog, &loaded.enriched, &loaded.policy, &opts)?;
+    let (mut findings, runs) = run::run(&catalog, &loaded.enriched, &loaded.knowledge.policy, &opts)?;
     let rules_secs = t.elapsed().as_secs_f64();
     let duet_outcome = answers.as_ref().map(|a| duet::apply(&mut findings, a));
     let incidents = correlate::correlate(&findings, &spec, &loaded.enriched.privileged_users);
@@ -57,7 +41,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
 
     // Chain of custody: the ingest of raw inputs, or the dataset's own manifest.
     let ingest_json = manifest::custody_json(&loaded.dataset)?;
-    let out = &args.output.out;
+    let out = staging.path();
     report::findings::write(out, &findings)?;
     outputs::incidents_csv(out, &incidents)?;
     outputs::remediation_csv(out, &actions)?;
@@ -82,6 +66,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
             enriched: &loaded.enriched,
             custody,
             runs: &runs,
+            knowledge: &loaded.knowledge,
         },
     )?;
     manifest::write_value(
@@ -89,7 +74,8 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
         serde_json::json!({
             "inputs_ingest": ingest_json,
             "window": { "since": args.analysis.since, "until": args.analysis.until },
-            "policy": policy_for(args, true).map(|p| p.display().to_string()),
+            "policy": { "from": loaded.knowledge.given_from, "sha256": loaded.knowledge.given_sha256 },
+            "assumed": loaded.knowledge.describe(),
             "rules": { "run": runs.len(), "seconds": (rules_secs * 1000.0).round() / 1000.0, "per_rule": runs },
             "duet": duet_outcome,
             "results": {
@@ -104,6 +90,8 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
         }),
     )?;
 
+    staging.commit()?;
+    let out = &args.output.out;
     for r in runs.iter().filter(|r| r.error.is_some()) {
         eprintln!("warning: rule {} failed: {}", r.id, r.error.as_deref().unwrap_or(""));
     }
@@ -112,13 +100,12 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
             print!("{}", crate::summary::ingest(r));
         }
         print!("{}", crate::summary::analysis(&incidents, &findings, &actions, runs.len(), rules_secs));
-        println!("report: {}", out.join("report.html").display());
     }
-    Ok(if incidents.iter().any(|i| i.severity >= args.output.fail_on) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let failing = incidents.iter().filter(|i| i.severity >= args.output.fail_on).count();
+    if !cli.quiet {
+        print!("{}", crate::summary::next_steps(out, failing, args.output.fail_on, &findings));
+    }
+    Ok(if failing > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn custody(ingest: &serde_json::Value, runs: &[run::RuleRun], duet: Option<&duet::Outcome>) -> html::Custody {

@@ -10,27 +10,33 @@ use crate::{pipeline, report};
 
 pub fn run(cli: &Cli, args: &DetectArgs) -> Result<ExitCode> {
     let catalog = Catalog::load(args.analysis.rules.as_deref())?;
-    super::prepare_out_dir(&args.output.out, args.output.force)?;
+    super::OutDir::check(&args.output.out, args.output.force)?;
     let loaded = pipeline::load(&super::load_options(
         &args.input,
         &args.analysis,
         args.analysis.policy.clone(),
         cli.quiet,
     ))?;
-    let opts = RunOptions { verbose: cli.verbose, ..Default::default() };
+    if !cli.quiet {
+        eprintln!("assumed: {}", loaded.knowledge.describe());
+    }
+    let opts =
+        RunOptions { verbose: cli.verbose, progress: !cli.quiet && !cli.verbose, ..Default::default() };
     let t = std::time::Instant::now();
-    let (findings, runs) = run::run(&catalog, &loaded.enriched, &loaded.policy, &opts)?;
+    let (findings, runs) = run::run(&catalog, &loaded.enriched, &loaded.knowledge.policy, &opts)?;
     let secs = t.elapsed().as_secs_f64();
-    report::findings::write(&args.output.out, &findings)?;
+    let staging = super::OutDir::begin(&args.output.out, args.output.force)?;
+    report::findings::write(staging.path(), &findings)?;
     let ingest_json = crate::manifest::custody_json(&loaded.dataset)?;
     crate::manifest::write_value(
-        &args.output.out,
+        staging.path(),
         serde_json::json!({
             "inputs_ingest": ingest_json,
             "rules": { "run": runs.len(), "seconds": (secs * 1000.0).round() / 1000.0, "per_rule": runs },
             "results": { "findings": findings.len() },
         }),
     )?;
+    staging.commit()?;
     let failed: Vec<_> = runs.iter().filter(|r| r.error.is_some()).collect();
     if !cli.quiet {
         println!("{} rules ran in {secs:.2}s: {} findings", runs.len(), findings.len());

@@ -15,13 +15,30 @@ use crate::report::{self, html};
 const TERMINAL_ROWS: usize = 8;
 
 pub fn run(cli: &Cli, args: &DossierArgs, subject: Subject) -> Result<ExitCode> {
-    let policy = Policy::load_or_default(args.policy.as_deref())?;
+    let found = crate::pipeline::find_policy(args.policy.as_deref(), std::slice::from_ref(&args.target));
+    let policy = match &found {
+        Some((p, _)) => Policy::load(p)?,
+        None => Policy::default(),
+    };
     let mut intel_files = policy.intel.clone();
     intel_files.extend(args.intel.iter().cloned());
     let iocs = intel::load_all(&intel_files)?;
     let opts = crate::ingest::Options { progress: !cli.quiet, ..Default::default() };
     let ds = Dataset::open(std::slice::from_ref(&args.target), &opts)?;
-    let mut d = dossier::build(&ds, &subject, &policy, &iocs)?;
+    // The baseline `ingest` learned and kept with the dataset, if any.
+    let stored = args.target.join(crate::dataset::BASELINE);
+    let learned = if stored.is_file() {
+        let mut p = Policy::load(&stored)?;
+        p.normalise();
+        Some(crate::enrich::baseline::Baseline { policy: p, ..Default::default() })
+    } else {
+        None
+    };
+    let knowledge = crate::enrich::Knowledge::new(policy, found.map(|(_, how)| how), learned);
+    if !cli.quiet {
+        eprintln!("assumed: {}", knowledge.describe());
+    }
+    let mut d = dossier::build(&ds, &subject, &knowledge, &iocs)?;
     if let Some(dir) = &args.analysis {
         d.sections.push(dossier::findings_section(dir, &subject)?);
         d.sections.push(dossier::incidents_section(dir, &subject)?);
@@ -55,7 +72,16 @@ pub fn run(cli: &Cli, args: &DossierArgs, subject: Subject) -> Result<ExitCode> 
             println!("  {}", line.join(" | "));
         }
         if s.rows.len() > TERMINAL_ROWS {
-            println!("  … {} more (use --out for the full dossier)", s.rows.len() - TERMINAL_ROWS);
+            match &args.out {
+                Some(out) => println!(
+                    "  … {} more in the dossier under {}",
+                    s.rows.len() - TERMINAL_ROWS,
+                    out.display()
+                ),
+                None => {
+                    println!("  … {} more (use --out DIR for the full dossier)", s.rows.len() - TERMINAL_ROWS)
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

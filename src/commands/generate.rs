@@ -33,6 +33,7 @@ pub fn run(cli: &Cli, args: &GenerateArgs) -> Result<ExitCode> {
         signins_per_user_day: args.rate,
         formats,
         attacks: !args.no_attacks,
+        noise: args.noise,
     };
     let t = std::time::Instant::now();
     let s = generate::generate(&opts)?;
@@ -47,6 +48,9 @@ pub fn run(cli: &Cli, args: &GenerateArgs) -> Result<ExitCode> {
             s.risk_detections,
             s.risky_users
         );
+        if args.noise {
+            println!("noise: {} ground-truth entries (see ground-truth.json)", s.noise_events);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

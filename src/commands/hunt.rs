@@ -19,15 +19,24 @@ pub fn run(cli: &Cli, args: &HuntArgs) -> Result<ExitCode> {
         args.analysis.policy.clone(),
         cli.quiet,
     ))?;
-    let opts = RunOptions { kinds: vec![Kind::Hunt], verbose: cli.verbose, ..Default::default() };
-    let (leads, runs) = run::run(&catalog, &loaded.enriched, &loaded.policy, &opts)?;
+    if !cli.quiet {
+        eprintln!("assumed: {}", loaded.knowledge.describe());
+    }
+    let opts = RunOptions {
+        kinds: vec![Kind::Hunt],
+        verbose: cli.verbose,
+        progress: !cli.quiet && !cli.verbose,
+        ..Default::default()
+    };
+    let (leads, runs) = run::run(&catalog, &loaded.enriched, &loaded.knowledge.policy, &opts)?;
     let hits = hunt::sweep(&loaded.enriched, &iocs)?;
     for r in runs.iter().filter(|r| r.error.is_some()) {
         eprintln!("warning: rule {} failed: {}", r.id, r.error.as_deref().unwrap_or(""));
     }
 
-    if let Some(out) = &args.out {
-        super::prepare_out_dir(out, args.force)?;
+    if let Some(target) = &args.out {
+        let staging = super::OutDir::begin(target, args.force)?;
+        let out = staging.path();
         report::write_csv(&out.join("hunt.csv"), &hunt::CSV_HEADER, hunt::csv_rows(&hits))?;
         report::findings::write(out, &leads)?;
         let page = Dossier {
@@ -55,6 +64,7 @@ pub fn run(cli: &Cli, args: &HuntArgs) -> Result<ExitCode> {
             timeline: Section { title: String::new(), header: Vec::new(), rows: Vec::new() },
         };
         html::write_dossier(&out.join("hunt.html"), args.templates.as_deref(), &page)?;
+        staging.commit()?;
     }
     if !cli.quiet {
         let t = hunt::totals(&hits);
@@ -81,12 +91,26 @@ pub fn run(cli: &Cli, args: &HuntArgs) -> Result<ExitCode> {
                 "  lead {:<22} {:<8} {}",
                 f.rule_id,
                 f.severity.name(),
-                f.summary.chars().take(100).collect::<String>()
+                crate::summary::shorten(&f.summary, 100)
             );
         }
         if let Some(out) = &args.out {
             println!("written: {} and {}", out.join("hunt.csv").display(), out.join("hunt.html").display());
         }
+    }
+    // Same convention as analyze: 1 when something at or above --fail-on was found. An
+    // indicator that matched is a hit on known-bad infrastructure: high.
+    let matched = hits.iter().filter(|h| h.hits > 0).count();
+    let severe = leads.iter().filter(|f| f.severity >= args.fail_on).count();
+    let matched_counts = matched > 0 && crate::detect::Severity::High >= args.fail_on;
+    if severe > 0 || matched_counts {
+        if !cli.quiet {
+            println!(
+                "exit code 1: {severe} lead(s) at or above --fail-on {} and {matched} indicator(s) matched",
+                args.fail_on.name()
+            );
+        }
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -41,6 +41,38 @@ fn read_csv(path: &Path) -> Result<LazyFrame> {
     Ok(f.lazy())
 }
 
+/// Columns the shorthand table view shows by default: what fits a terminal and answers "who,
+/// from where, what happened".
+fn default_columns(table: Table) -> &'static [&'static str] {
+    match table {
+        Table::SignIns => &[
+            "time",
+            "user_principal_name",
+            "ip_address",
+            "app_display_name",
+            "result",
+            "error_code",
+            "country",
+            "user_agent",
+        ],
+        Table::Audits => &["time", "activity", "actor_upn", "target_name", "result", "ip_address"],
+        Table::RiskDetections => {
+            &["time", "user_principal_name", "risk_event_type", "risk_level", "risk_state", "ip_address"]
+        }
+        Table::RiskyUsers => &["time", "user_principal_name", "risk_level", "risk_state", "risk_detail"],
+    }
+}
+
+/// A query error with the schema hint, unless polars already listed the columns.
+fn query_error(e: impl std::fmt::Display) -> anyhow::Error {
+    let msg = e.to_string();
+    if msg.contains("valid columns") {
+        anyhow!("query failed: {msg}\n(entrascope schema lists every table and column)")
+    } else {
+        anyhow!("query failed: {msg}\n{}", schema_hint())
+    }
+}
+
 /// Rows of `table` matching the shorthand filters.
 fn shorthand(ds: &Dataset, args: &QueryArgs) -> Result<LazyFrame> {
     let table = Table::from_name(&args.table).ok_or_else(|| {
@@ -80,7 +112,23 @@ fn shorthand(ds: &Dataset, args: &QueryArgs) -> Result<LazyFrame> {
     if let Some(r) = &args.result {
         lf = lf.filter(col("result").eq(lit(r.to_ascii_lowercase())));
     }
-    Ok(lf.sort(["time"], SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true)))
+    let lf =
+        lf.sort(["time"], SortMultipleOptions::default().with_nulls_last(true).with_maintain_order(true));
+    let columns: Vec<String> = if !args.columns.is_empty() {
+        args.columns.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect()
+    } else if args.format == QueryFormat::Table && !args.all_columns {
+        default_columns(table).iter().map(|c| c.to_string()).collect()
+    } else {
+        Vec::new()
+    };
+    if columns.is_empty() {
+        return Ok(lf);
+    }
+    let known: Vec<&str> = table.doc().columns.iter().map(|c| c.name).collect();
+    if let Some(bad) = columns.iter().find(|c| !known.contains(&c.as_str())) {
+        bail!("{} has no column {bad:?}; its columns: {}", table.name(), known.join(", "));
+    }
+    Ok(lf.select(columns.iter().map(|c| col(c.as_str())).collect::<Vec<_>>()))
 }
 
 fn write_output(df: &mut DataFrame, format: QueryFormat, out: Option<&Path>) -> Result<()> {
@@ -151,13 +199,20 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> Result<ExitCode> {
                 ctx.register("findings", read_csv(&dir.join("findings.csv"))?);
                 ctx.register("incidents", read_csv(&dir.join("incidents.csv"))?);
             }
-            ctx.execute(sql).map_err(|e| anyhow!("query failed: {e}\n{}", schema_hint()))?
+            ctx.execute(sql).map_err(query_error)?
         }
         None => shorthand(&ds, args)?,
     };
-    let mut df = crate::detect::run::on_big_stack(|| lf.collect())
-        .map_err(|e| anyhow!("query failed: {e}\n{}", schema_hint()))?;
+    let mut df = crate::detect::run::on_big_stack(|| lf.collect()).map_err(query_error)?;
     write_output(&mut df, args.format, args.out.as_deref())?;
+    if args.sql.is_none()
+        && args.format == QueryFormat::Table
+        && args.columns.is_empty()
+        && !args.all_columns
+        && !cli.quiet
+    {
+        eprintln!("default columns shown; --columns a,b,c or --all-columns for the rest");
+    }
     if let (Some(p), false) = (&args.out, cli.quiet) {
         eprintln!("{} rows written to {}", df.height(), p.display());
     }

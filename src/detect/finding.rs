@@ -12,7 +12,7 @@ use polars::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::rule::{Kind, Rule, Severity};
+use super::rule::{Access, Kind, Rule, Severity};
 use crate::ingest::time::format_rfc3339;
 
 /// The columns every rule must return.
@@ -21,6 +21,8 @@ pub const CORE_COLUMNS: [&str; 6] =
 /// Optional columns with a meaning of their own.
 pub const SEVERITY_COLUMN: &str = "severity";
 pub const RECORD_IDS_COLUMN: &str = "record_ids";
+/// Optional: per row, whether the principals got in (true), were only targeted (false).
+pub const ACCESS_COLUMN: &str = "access";
 
 /// Where an evidence record came from.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -48,6 +50,8 @@ pub struct Finding {
     pub techniques: Vec<String>,
     pub tactics: Vec<String>,
     pub remediation: Vec<String>,
+    /// What the finding says about its principals (drives remediation tiers).
+    pub access: Access,
     pub evidence_count: i64,
     pub summary: String,
     pub evidence: BTreeMap<String, serde_json::Value>,
@@ -86,6 +90,11 @@ pub fn check_schema(schema: &Schema) -> Vec<String> {
     if let Some(dt) = schema.get(SEVERITY_COLUMN) {
         if !matches!(dt, DataType::String) {
             problems.push(format!("column `severity` has type {dt}, expected str"));
+        }
+    }
+    if let Some(dt) = schema.get(ACCESS_COLUMN) {
+        if !matches!(dt, DataType::Boolean) {
+            problems.push(format!("column `access` has type {dt}, expected bool"));
         }
     }
     problems
@@ -168,7 +177,12 @@ pub fn from_frame(rule: &Rule, df: &DataFrame) -> Result<Vec<Finding>> {
         .get_column_names()
         .into_iter()
         .map(|s| s.as_str())
-        .filter(|c| !CORE_COLUMNS.contains(c) && *c != SEVERITY_COLUMN && *c != RECORD_IDS_COLUMN)
+        .filter(|c| {
+            !CORE_COLUMNS.contains(c)
+                && *c != SEVERITY_COLUMN
+                && *c != RECORD_IDS_COLUMN
+                && *c != ACCESS_COLUMN
+        })
         .collect();
     let count = df.column("evidence_count")?.cast(&DataType::Int64)?;
     let mut out = Vec::with_capacity(df.height());
@@ -188,6 +202,14 @@ pub fn from_frame(rule: &Rule, df: &DataFrame) -> Result<Vec<Finding>> {
                 None => rule.meta.severity,
             },
             Err(_) => rule.meta.severity,
+        };
+        let access = match df.column(ACCESS_COLUMN) {
+            Ok(c) => match c.get(i)? {
+                AnyValue::Boolean(true) => Access::GotIn,
+                AnyValue::Boolean(false) => Access::Targeted,
+                _ => rule.meta.default_access(),
+            },
+            Err(_) => rule.meta.default_access(),
         };
         let record_ids = match df.column(RECORD_IDS_COLUMN) {
             Ok(c) => strings(c.get(i)?),
@@ -215,6 +237,7 @@ pub fn from_frame(rule: &Rule, df: &DataFrame) -> Result<Vec<Finding>> {
             techniques: rule.meta.techniques.clone(),
             tactics: rule.meta.tactics.clone(),
             remediation: rule.meta.remediation.clone(),
+            access,
             evidence_count: count.i64()?.get(i).unwrap_or(0),
             summary,
             evidence,

@@ -12,5 +12,5 @@ pub mod run;
 
 pub use catalog::Catalog;
 pub use finding::Finding;
-pub use rule::{Kind, Rule, Severity};
+pub use rule::{Access, Kind, Rule, Severity};
 pub use run::{RuleRun, RunOptions};

@@ -47,6 +47,31 @@ impl Kind {
     }
 }
 
+/// What a finding says about its principals, which decides how hard remediation may hit
+/// them: only accounts with evidence that the attacker got in are contained (reset,
+/// disabled, revoked); targeted accounts and the actors of changes are verified first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// The principals got in: a validated password, a success from attacker infrastructure,
+    /// a risky success, a stolen session used.
+    GotIn,
+    /// The principals were only targeted (failures, lockouts, prompts they refused).
+    Targeted,
+    /// The principals made a change (audit events): possibly a legitimate administrator.
+    Changed,
+}
+
+impl Access {
+    pub fn name(self) -> &'static str {
+        match self {
+            Access::GotIn => "got_in",
+            Access::Targeted => "targeted",
+            Access::Changed => "changed",
+        }
+    }
+}
+
 /// Finding severity, ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -215,9 +240,24 @@ pub struct Meta {
     /// ScubaGear / Entra recommendation ids (posture rules).
     #[serde(default)]
     pub baselines: Vec<String>,
-    /// Catalog ids in detections.md this rule implements.
+    /// Catalog ids in docs/detections.md this rule implements.
     #[serde(default)]
     pub catalog: Vec<String>,
+    /// What findings say about their principals (default: `changed` for rules over audits,
+    /// `got_in` otherwise); a rule may return an `access` column to decide per row.
+    #[serde(default)]
+    pub access: Option<Access>,
+}
+
+impl Meta {
+    /// The rule's default access for its findings.
+    pub fn default_access(&self) -> Access {
+        self.access.unwrap_or(if self.tables.first().map(String::as_str) == Some("audits") {
+            Access::Changed
+        } else {
+            Access::GotIn
+        })
+    }
 }
 
 /// A parsed rule: metadata, SQL body and where it came from.

@@ -47,6 +47,8 @@ pub struct RunOptions {
     pub only: Vec<String>,
     /// Print a line per rule as it finishes.
     pub verbose: bool,
+    /// Show a progress bar (rules done, slowest still running) on a terminal.
+    pub progress: bool,
 }
 
 /// Register the enriched tables under their canonical names.
@@ -113,12 +115,40 @@ pub fn run(
     let results: Vec<Mutex<Option<Collected>>> = rules.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+    let bar = crate::progress::rules_bar(rules.len() as u64, opts.progress);
+    // Rules running now and since when, for the bar's "slowest running" message.
+    let running: Mutex<BTreeMap<usize, Instant>> = Mutex::new(BTreeMap::new());
+    let done = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
+        if !bar.is_hidden() {
+            s.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    let slowest = running
+                        .lock()
+                        .map(|r| r.iter().min_by_key(|(_, t)| **t).map(|(i, t)| (*i, t.elapsed())))
+                        .ok()
+                        .flatten();
+                    if let Some((i, el)) = slowest {
+                        bar.set_message(format!(
+                            "slowest running: {} ({:.0}s)",
+                            rules[i].meta.id,
+                            el.as_secs_f64()
+                        ));
+                    }
+                    bar.tick();
+                    std::thread::sleep(std::time::Duration::from_millis(250));
+                }
+            });
+        }
+        let mut handles = Vec::new();
         for _ in 0..workers {
             let work = || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(rule) = rules.get(i) else { break };
                 let t = Instant::now();
+                if let Ok(mut r) = running.lock() {
+                    r.insert(i, t);
+                }
                 // A rule that fails to plan or run is reported, not fatal to the others.
                 let out =
                     plan(rule, &en.tables, policy).and_then(|lf| lf.collect().map_err(anyhow::Error::from));
@@ -128,13 +158,24 @@ pub fn run(
                     eprintln!("  {:<28} {:>6} rows {:>8.3}s", rule.meta.id, n, secs);
                 }
                 *results[i].lock().expect("no worker panics while holding it") = Some((out, secs));
+                if let Ok(mut r) = running.lock() {
+                    r.remove(&i);
+                }
+                bar.inc(1);
             };
-            std::thread::Builder::new()
-                .stack_size(RULE_STACK)
-                .spawn_scoped(s, work)
-                .expect("spawning a rule worker");
+            handles.push(
+                std::thread::Builder::new()
+                    .stack_size(RULE_STACK)
+                    .spawn_scoped(s, work)
+                    .expect("spawning a rule worker"),
+            );
         }
+        for h in handles {
+            let _ = h.join();
+        }
+        done.store(true, Ordering::Relaxed);
     });
+    bar.finish_and_clear();
 
     let mut findings = Vec::new();
     let mut runs = Vec::with_capacity(rules.len());
@@ -197,7 +238,7 @@ pub fn empty_tables() -> Result<BTreeMap<Table, LazyFrame>> {
     for t in Table::ALL {
         base.insert(t, empty_frame(t).lazy());
     }
-    Ok(crate::enrich::enrich(&base, &Policy::default(), &[])?.tables)
+    Ok(crate::enrich::enrich(&base, &crate::enrich::Knowledge::default(), &[], true)?.tables)
 }
 
 /// Lint one rule: its plan resolves against the canonical schema and returns the contract.

@@ -1,5 +1,5 @@
 //! Built-in reference facts: attack-tool and HTTP-library user agents, hosting and
-//! anonymiser networks, FOCI client applications (detections.md §3).
+//! anonymiser networks, FOCI client applications (docs/detections.md §3).
 //!
 //! These are public facts, kept as data tables so a reviewer can audit them in one place.
 //! Rules use the labels through enrichment columns (`ua_tool`, `ua_tool_kind`,
@@ -174,7 +174,7 @@ pub const LEGACY_CLIENT_APPS: &[&str] = &[
     "Other clients",
 ];
 
-/// Result codes that mean the first factor (the password) was correct (formats.md §6,
+/// Result codes that mean the first factor (the password) was correct (docs/formats.md §6,
 /// Sentinel's password-spray heuristic).
 pub const FIRST_FACTOR_OK_CODES: &[i64] = &[
     0, 50055, 50057, 50155, 50105, 50133, 50005, 50076, 50079, 50173, 50158, 50072, 50074, 53003, 53000,

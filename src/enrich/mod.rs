@@ -1,14 +1,21 @@
 //! Enrichment: the columns rules use instead of re-deriving facts in every query.
 //!
-//! Facts that need code or outside knowledge — is this IP one of the customer's offices, a
-//! VPS, on an IOC list; is this user agent an attack tool; is this user privileged — are
-//! computed once per distinct value (IPs, user agents, users) and joined onto the canonical
-//! tables as columns (see `schema::enriched`). Everything stays lazy and columnar; only the
-//! small lookup tables are built eagerly.
+//! Facts that need code or outside knowledge — is this IP one of the customer's offices or a
+//! learned shared egress, a VPS, on an IOC list; is this user agent an attack tool; is this
+//! user privileged; is this country, network or device usual for this user — are computed
+//! once per distinct key into small dimension tables (IPs, user agents, user×country,
+//! user×ASN, user×device, app×source) and joined onto the canonical tables as columns (see
+//! `schema::enriched`). Rows are never widened by hand: the joins are part of each table's
+//! lazy plan, so a rule reading three columns only pays for three columns.
+//!
+//! What the rules may assume comes from [`Knowledge`]: the customer's policy over the
+//! baseline learned from the logs (`baseline`), each fact labelled with where it came from.
 
+pub mod baseline;
 pub mod fingerprint;
 pub mod intel;
 pub mod net;
+pub mod roles;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,7 +24,67 @@ use polars::prelude::*;
 
 use crate::policy::Policy;
 use crate::schema::{enriched as e, Table};
+use baseline::Baseline;
 use intel::{Indicator, IocKind};
+
+/// What the rules may assume about the tenant, and where it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    /// The policy in force: the given policy's keys over the learned baseline's.
+    pub policy: Policy,
+    /// The customer's policy as given (empty when none), and where it came from.
+    pub given: Policy,
+    pub given_from: Option<String>,
+    /// SHA-256 of the policy file as read (chain of custody).
+    pub given_sha256: Option<String>,
+    /// The baseline learned from the logs, unless turned off.
+    pub baseline: Option<Baseline>,
+}
+
+impl Knowledge {
+    /// Combine a given policy with a learned baseline (either may be absent).
+    pub fn new(given: Policy, given_from: Option<String>, baseline: Option<Baseline>) -> Knowledge {
+        let policy = match &baseline {
+            Some(b) => given.overlay(&b.policy),
+            None => given.clone(),
+        };
+        Knowledge { policy, given, given_from, given_sha256: None, baseline }
+    }
+
+    /// Only a policy (tests, linting): no baseline.
+    pub fn from_policy(policy: Policy) -> Knowledge {
+        Knowledge::new(policy, None, None)
+    }
+
+    /// Where a policy key's value comes from: `policy`, `learned` or `none`.
+    pub fn source_of(&self, key: &str) -> &'static str {
+        if self.given.keys_set().contains(&key) {
+            "policy"
+        } else if self.policy.keys_set().contains(&key) {
+            "learned"
+        } else {
+            "none"
+        }
+    }
+
+    /// One line saying what the analysis assumed, for terminals and reports.
+    pub fn describe(&self) -> String {
+        let policy = match &self.given_from {
+            Some(p) => format!("policy {p}"),
+            None => "no policy file".to_string(),
+        };
+        match &self.baseline {
+            Some(b) => format!(
+                "{policy}; baseline learned from {} sign-ins ({} shared egress, {} usual countries, {} users' usual places)",
+                b.signins,
+                b.policy.trusted_ips.len(),
+                b.policy.usual_countries.len(),
+                b.policy.users.len()
+            ),
+            None => format!("{policy}; no learned baseline"),
+        }
+    }
+}
 
 /// The canonical tables with enrichment columns, ready for rules.
 pub struct Enriched {
@@ -49,7 +116,7 @@ fn in_list_i64(expr: Expr, values: &[i64]) -> Expr {
 /// Distinct non-null strings of `column` across several tables.
 fn distinct(frames: &[(LazyFrame, &str)]) -> Result<Vec<String>> {
     let parts: Vec<LazyFrame> =
-        frames.iter().map(|(lf, c)| lf.clone().select([col(*c).alias("v")])).collect();
+        frames.iter().map(|(lf, c)| lf.clone().select([col(*c).cast(DataType::String).alias("v")])).collect();
     let df = concat(parts, UnionArgs::default())?
         .filter(col("v").is_not_null())
         .unique(None, UniqueKeepStrategy::Any)
@@ -59,21 +126,25 @@ fn distinct(frames: &[(LazyFrame, &str)]) -> Result<Vec<String>> {
     Ok(v)
 }
 
-/// One row per distinct IP: trust, privacy, intel label and the ASN seen for it.
-fn ip_lookup(tables: &BTreeMap<Table, LazyFrame>, policy: &Policy, intel: &[Indicator]) -> Result<LazyFrame> {
+/// One row per distinct IP: trust (and its source), privacy, intel label and the ASN seen.
+fn ip_lookup(tables: &BTreeMap<Table, LazyFrame>, kn: &Knowledge, intel: &[Indicator]) -> Result<LazyFrame> {
     let ips = distinct(&[
         (tables[&Table::SignIns].clone(), "ip_address"),
         (tables[&Table::Audits].clone(), "ip_address"),
         (tables[&Table::RiskDetections].clone(), "ip_address"),
     ])?;
-    let trusted: Vec<net::Cidr> = policy.trusted_ips.iter().filter_map(|c| net::Cidr::parse(c)).collect();
+    let trusted: Vec<net::Cidr> = kn.policy.trusted_ips.iter().filter_map(|c| net::Cidr::parse(c)).collect();
+    let trust_source = kn.source_of("trusted_ips");
     let intel_ips: Vec<&Indicator> = intel.iter().filter(|i| i.kind == IocKind::Ip).collect();
     let mut is_trusted = Vec::with_capacity(ips.len());
+    let mut trust: Vec<Option<&str>> = Vec::with_capacity(ips.len());
     let mut is_private = Vec::with_capacity(ips.len());
     let mut label: Vec<Option<String>> = Vec::with_capacity(ips.len());
     for ip in &ips {
         let parsed = net::parse_ip(ip);
-        is_trusted.push(parsed.is_some_and(|a| trusted.iter().any(|c| c.contains(a))));
+        let t = parsed.is_some_and(|a| trusted.iter().any(|c| c.contains(a)));
+        is_trusted.push(t);
+        trust.push(t.then_some(trust_source));
         is_private.push(parsed.is_some_and(net::is_private));
         let labels: Vec<&str> = match parsed {
             Some(a) => intel_ips
@@ -92,6 +163,7 @@ fn ip_lookup(tables: &BTreeMap<Table, LazyFrame>, policy: &Policy, intel: &[Indi
         vec![
             Column::new("ip_address".into(), ips),
             Column::new(e::IP_IS_TRUSTED.into(), is_trusted),
+            Column::new(e::IP_TRUST.into(), trust),
             Column::new(e::IP_IS_PRIVATE.into(), is_private),
             Column::new(e::IP_INTEL.into(), label),
         ],
@@ -138,9 +210,117 @@ fn ua_lookup(tables: &BTreeMap<Table, LazyFrame>) -> Result<LazyFrame> {
     Ok(df.lazy())
 }
 
-/// Users who received a privileged role in the window's audits, plus the policy's list.
-fn privileged_users(audits: &LazyFrame, policy: &Policy) -> Result<BTreeSet<String>> {
-    let mut out: BTreeSet<String> = policy.privileged_users.iter().cloned().collect();
+/// A two-column dimension `(upn, value)` marking the user's usual values, joined as a
+/// boolean column `flag` (false when the pair is not usual).
+fn user_dim(
+    kn: &Knowledge,
+    value_col: &str,
+    dtype: DataType,
+    flag: &str,
+    values: impl Fn(&crate::policy::UserHabits) -> Vec<String>,
+) -> Result<LazyFrame> {
+    let (mut upns, mut vals) = (Vec::new(), Vec::new());
+    for (u, h) in &kn.policy.users {
+        for v in values(h) {
+            upns.push(u.clone());
+            vals.push(v);
+        }
+    }
+    let n = upns.len();
+    Ok(DataFrame::new(
+        n,
+        vec![
+            Column::new("user_principal_name".into(), upns),
+            Column::new(value_col.into(), vals).cast(&dtype)?,
+            Column::new(flag.into(), vec![true; n]),
+        ],
+    )?
+    .lazy())
+}
+
+/// Distinct (app id, ip, asn) of service-principal sign-ins with whether the source is one
+/// the principal usually uses (its learned or declared networks or ASNs).
+fn sp_source_lookup(signins: &LazyFrame, kn: &Knowledge) -> Result<LazyFrame> {
+    let df = signins
+        .clone()
+        .filter(col("category").eq(lit("service_principal")).and(col("app_id").is_not_null()))
+        .select([col("app_id"), col("ip_address"), col("asn")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    let apps = df.column("app_id")?.str()?.clone();
+    let ips = df.column("ip_address")?.str()?.clone();
+    let asns = df.column("asn")?.i64()?.clone();
+    let mut usual = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let hit = apps
+            .get(i)
+            .and_then(|a| kn.policy.service_principals.get(&a.to_ascii_lowercase()))
+            .is_some_and(|h| {
+                asns.get(i).is_some_and(|a| h.asns.contains(&a))
+                    || ips.get(i).and_then(net::parse_ip).is_some_and(|ip| {
+                        h.networks.iter().filter_map(|n| net::Cidr::parse(n)).any(|c| c.contains(ip))
+                    })
+            });
+        usual.push(hit);
+    }
+    let mut df = df;
+    df.with_column(Column::new(e::SOURCE_IS_USUAL_FOR_SP.into(), usual))?;
+    Ok(df.lazy())
+}
+
+/// The role an audit event concerns and whether it is privileged, as expressions over the
+/// audit row (so they stay lazy): the `Role.TemplateId` / `Role.DisplayName` /
+/// `Role.WellKnownObjectName` modified properties of directory role events (new value, or
+/// old for removals), else a first target of type Role (PIM events, whose target id is the
+/// role definition id: the template id for built-in roles). Privilege is decided by
+/// template id (see `roles`), by name only when no template id is known; an unknown id or
+/// name is a custom role and counts as privileged.
+pub fn role_columns() -> [Expr; 3] {
+    // `prop` is a regex fragment naming the modified property.
+    let changed = |prop: &str| {
+        let pat = format!(r#"(?m){prop}: "?([^"\n]*?)"? -> "?([^"\n]*?)"?\r?$"#);
+        let new = col("changes").str().extract(lit(pat.clone()), 2);
+        let old = col("changes").str().extract(lit(pat), 1);
+        when(new.clone().str().len_chars().gt(lit(0))).then(new).otherwise(
+            when(old.clone().str().len_chars().gt(lit(0)))
+                .then(old)
+                .otherwise(lit(NULL).cast(DataType::String)),
+        )
+    };
+    let builtin_ids = roles::built_in_template_ids();
+    let builtin_names = roles::built_in_names();
+    let role_target = col("target_type").str().to_lowercase().eq(lit("role")).fill_null(lit(false));
+    let null_str = || lit(NULL).cast(DataType::String);
+    let target_id =
+        when(role_target.clone()).then(col("target_id").str().to_lowercase()).otherwise(null_str());
+    let target_builtin = in_list(target_id.clone(), &builtin_ids);
+    let tid_changed = changed(r"Role(?:Definition)?\.TemplateId").str().to_lowercase();
+    let template =
+        coalesce(&[tid_changed.clone(), when(target_builtin.clone()).then(target_id).otherwise(null_str())]);
+    let name = coalesce(&[
+        changed(r"Role(?:Definition)?\.DisplayName"),
+        changed(r"Role\.WellKnownObjectName"),
+        when(role_target).then(col("target_name")).otherwise(null_str()),
+    ]);
+    let squashed = name.clone().str().to_lowercase().str().replace_all(lit("[^a-z0-9]"), lit(""), false);
+    let by_id =
+        |id: Expr| in_list(id.clone(), &roles::privileged_template_ids()).or(in_list(id, &builtin_ids).not());
+    let privileged = when(tid_changed.clone().is_not_null())
+        .then(by_id(tid_changed))
+        .when(template.clone().is_not_null())
+        .then(by_id(template.clone()))
+        .when(squashed.clone().is_not_null())
+        .then(
+            in_list(squashed.clone(), &roles::privileged_names()).or(in_list(squashed, &builtin_names).not()),
+        )
+        .otherwise(lit(NULL).cast(DataType::Boolean));
+    [name.alias(e::ROLE_NAME), template.alias(e::ROLE_TEMPLATE_ID), privileged.alias(e::ROLE_IS_PRIVILEGED)]
+}
+
+/// Assignments of privileged roles in the audits (directory, PIM eligible and active,
+/// activations): `(target upn, role, time µs)`. In PIM events the user is not the first
+/// target, so every target's UPN counts.
+pub fn privileged_assignments(audits: &LazyFrame) -> Result<Vec<(String, String, i64)>> {
     let df = audits
         .clone()
         .filter(
@@ -150,41 +330,51 @@ fn privileged_users(audits: &LazyFrame, policy: &Policy) -> Result<BTreeSet<Stri
                 .and(col("activity").str().starts_with(lit("Remove")).not())
                 .and(col("result").eq(lit("success"))),
         )
-        .select([col("targets")])
+        .with_columns(role_columns())
+        .filter(col(e::ROLE_IS_PRIVILEGED).fill_null(lit(false)))
+        .select([
+            col("targets"),
+            col(e::ROLE_NAME),
+            col(e::ROLE_TEMPLATE_ID),
+            col("time").cast(DataType::Int64).alias("t"),
+        ])
         .collect()?;
     let targets = df.column("targets")?.list()?;
-    for row in (0..targets.len()).filter_map(|i| targets.get_as_series(i)) {
-        let items = row.struct_()?;
-        let kinds = items.field_by_name("type")?;
-        let names = items.field_by_name("display_name")?;
-        let upns = items.field_by_name("upn")?;
-        let mps = items.field_by_name("modified_properties")?;
-        let (kinds, names, upns, mps) = (kinds.str()?, names.str()?, upns.str()?, mps.list()?);
-        let mut role_names: Vec<String> = Vec::new();
-        for i in 0..items.len() {
-            if kinds.get(i).is_some_and(|k| k.eq_ignore_ascii_case("Role")) {
-                role_names.extend(names.get(i).map(str::to_string));
-            }
-            if let Some(props) = mps.get_as_series(i) {
-                let props = props.struct_()?;
-                let (pn, pv) = (props.field_by_name("name")?, props.field_by_name("new_value")?);
-                for (n, v) in pn.str()?.iter().zip(pv.str()?.iter()) {
-                    if n.is_some_and(|n| n.ends_with("Role.DisplayName")) {
-                        role_names.extend(v.map(str::to_string));
-                    }
-                }
-            }
-        }
-        if role_names.iter().any(|r| fingerprint::is_privileged_role(r)) {
-            out.extend(upns.iter().flatten().map(str::to_ascii_lowercase));
+    let times = df.column("t")?.i64()?;
+    let names = df.column(e::ROLE_NAME)?.str()?;
+    let ids = df.column(e::ROLE_TEMPLATE_ID)?.str()?;
+    let mut out = Vec::new();
+    for i in 0..targets.len() {
+        let Some(row) = targets.get_as_series(i) else { continue };
+        let label = names.get(i).or(ids.get(i)).unwrap_or("custom role").to_string();
+        let upns = row.struct_()?.field_by_name("upn")?;
+        for u in upns.str()?.iter().flatten() {
+            out.push((u.to_ascii_lowercase(), label.clone(), times.get(i).unwrap_or(0)));
         }
     }
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     Ok(out)
 }
 
-/// Add the enrichment columns to every table.
-pub fn enrich(tables: &BTreeMap<Table, LazyFrame>, policy: &Policy, intel: &[Indicator]) -> Result<Enriched> {
-    let ips = ip_lookup(tables, policy, intel)?;
+/// Users who received a privileged role in the window's audits, plus the policy's list.
+fn privileged_users(audits: &LazyFrame, policy: &Policy) -> Result<BTreeSet<String>> {
+    let mut out: BTreeSet<String> = policy.privileged_users.iter().cloned().collect();
+    out.extend(privileged_assignments(audits)?.into_iter().map(|(u, _, _)| u));
+    Ok(out)
+}
+
+/// Add the enrichment columns to every table. With `materialise`, each table is collected
+/// once (fast when the window fits in memory: every rule then reads the same frames);
+/// without, the joins stay in each table's lazy plan and rules scan what they need.
+pub fn enrich(
+    tables: &BTreeMap<Table, LazyFrame>,
+    kn: &Knowledge,
+    intel: &[Indicator],
+    materialise: bool,
+) -> Result<Enriched> {
+    let policy = &kn.policy;
+    let ips = ip_lookup(tables, kn, intel)?;
     let uas = ua_lookup(tables)?;
     let privileged = privileged_users(&tables[&Table::Audits], policy)?;
     let priv_list: Vec<String> = privileged.iter().cloned().collect();
@@ -194,11 +384,36 @@ pub fn enrich(tables: &BTreeMap<Table, LazyFrame>, policy: &Policy, intel: &[Ind
         lf.left_join(ips.clone().drop(cols([e::IP_ASN])), col("ip_address"), col("ip_address"))
             .with_columns([bool_false(e::IP_IS_TRUSTED), bool_false(e::IP_IS_PRIVATE)])
     };
+    let user_country =
+        user_dim(kn, "country", DataType::String, e::COUNTRY_IS_USUAL_FOR_USER, |h| h.countries.clone())?;
+    let user_asn = user_dim(kn, "asn", DataType::Int64, e::ASN_IS_USUAL_FOR_USER, |h| {
+        h.asns.iter().map(|a| a.to_string()).collect()
+    })?;
+    let user_device =
+        user_dim(kn, "device_id", DataType::String, e::DEVICE_IS_USUAL_FOR_USER, |h| h.devices.clone())?;
+    let sp_sources = sp_source_lookup(&tables[&Table::SignIns], kn)?;
+    let join2 = |lf: LazyFrame, dim: LazyFrame, key: &str| {
+        lf.join(
+            dim,
+            [col("user_principal_name"), col(key)],
+            [col("user_principal_name"), col(key)],
+            JoinArgs::new(JoinType::Left),
+        )
+    };
 
     let signins = ip_cols(tables[&Table::SignIns].clone())
         .left_join(hosting_lookup("asn")?, col("asn"), col("asn"))
         .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
-        .left_join(uas.clone(), col("user_agent"), col("user_agent"))
+        .left_join(uas.clone(), col("user_agent"), col("user_agent"));
+    let signins = join2(signins, user_country, "country");
+    let signins = join2(signins, user_asn, "asn");
+    let signins = join2(signins, user_device, "device_id")
+        .join(
+            sp_sources,
+            [col("app_id"), col("ip_address"), col("asn")],
+            [col("app_id"), col("ip_address"), col("asn")],
+            JoinArgs { nulls_equal: true, ..JoinArgs::new(JoinType::Left) },
+        )
         .with_columns([
             in_list(col("app_id"), &fingerprint::FOCI_APPS.iter().map(|s| s.to_string()).collect::<Vec<_>>())
                 .alias(e::APP_IS_FOCI),
@@ -218,6 +433,18 @@ pub fn enrich(tables: &BTreeMap<Table, LazyFrame>, policy: &Policy, intel: &[Ind
                     .otherwise(in_list(col("country"), &policy.allowed_countries))
                     .alias(e::COUNTRY_ALLOWED)
             },
+            if policy.usual_countries.is_empty() {
+                lit(NULL).cast(DataType::Boolean).alias(e::COUNTRY_IS_USUAL)
+            } else {
+                when(col("country").is_null())
+                    .then(lit(NULL).cast(DataType::Boolean))
+                    .otherwise(in_list(col("country"), &policy.usual_countries))
+                    .alias(e::COUNTRY_IS_USUAL)
+            },
+            bool_false(e::COUNTRY_IS_USUAL_FOR_USER),
+            bool_false(e::ASN_IS_USUAL_FOR_USER),
+            bool_false(e::DEVICE_IS_USUAL_FOR_USER),
+            bool_false(e::SOURCE_IS_USUAL_FOR_SP),
             in_list(col("user_principal_name"), &policy.expected_device_code_users)
                 .alias(e::DEVICE_CODE_EXPECTED),
             in_list(col("app_id"), &policy.high_impact_apps).alias(e::APP_IS_HIGH_IMPACT),
@@ -232,11 +459,14 @@ pub fn enrich(tables: &BTreeMap<Table, LazyFrame>, policy: &Policy, intel: &[Ind
         .left_join(hosting_lookup(e::IP_ASN)?, col(e::IP_ASN), col(e::IP_ASN))
         .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
         .left_join(uas, col("user_agent"), col("user_agent"))
+        .with_columns(role_columns())
         .with_columns([
             in_list(col("actor_upn"), &priv_list).alias(e::ACTOR_IS_PRIVILEGED),
             in_list(col("actor_upn"), glass).alias(e::ACTOR_IS_BREAK_GLASS),
             in_list(col("target_upn"), &priv_list).alias(e::TARGET_IS_PRIVILEGED),
             in_list(col("target_upn"), glass).alias(e::TARGET_IS_BREAK_GLASS),
+            in_list(col("target_id").str().to_lowercase(), &policy.automation_apps)
+                .alias(e::TARGET_IS_AUTOMATION),
         ]);
 
     let risk = ip_cols(tables[&Table::RiskDetections].clone())
@@ -260,9 +490,8 @@ pub fn enrich(tables: &BTreeMap<Table, LazyFrame>, policy: &Policy, intel: &[Ind
         // Canonical columns first, then enrichment in the documented order.
         let mut names: Vec<Expr> = t.doc().columns.iter().map(|c| col(c.name)).collect();
         names.extend(e::columns(t.name()).iter().map(|c| col(c.name)));
-        // Materialised once: every rule reads these, and re-running the joins per rule
-        // would multiply the cost by the number of rules.
-        out.insert(t, lf.select(names).collect()?.lazy());
+        let lf = lf.select(names);
+        out.insert(t, if materialise { lf.collect()?.lazy() } else { lf });
     }
     Ok(Enriched { tables: out, privileged_users: privileged })
 }
@@ -295,6 +524,8 @@ mod tests {
             result: Some("success".into()),
             ip_address: Some("45.153.160.2".into()),
             target_upn: Some("b@x.com".into()),
+            // as the readers write it (ingest::map::changes_text)
+            changes: Some("/Role.DisplayName:  -> Global Administrator".into()),
             targets: vec![Target {
                 upn: Some("b@x.com".into()),
                 kind: Some("User".into()),
@@ -330,7 +561,7 @@ mod tests {
             cidr: net::Cidr::parse("45.153.160.0/24"),
             asn: None,
         }];
-        let en = enrich(&tables(), &policy, &intel).unwrap();
+        let en = enrich(&tables(), &Knowledge::from_policy(policy), &intel, true).unwrap();
         let s = en.table(Table::SignIns).sort(["user_principal_name"], Default::default()).collect().unwrap();
         let b = |c: &str| s.column(c).unwrap().bool().unwrap().iter().collect::<Vec<_>>();
         let t = |c: &str| {

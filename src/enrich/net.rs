@@ -54,6 +54,21 @@ impl Cidr {
     }
 }
 
+/// The network an address belongs to for "same place" comparisons: its /24 (IPv4) or
+/// /48 (IPv6), written as a CIDR. `None` for unparsable addresses.
+pub fn prefix(ip: &str) -> Option<String> {
+    match parse_ip(ip)? {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            Some(format!("{}.{}.{}.0/24", o[0], o[1], o[2]))
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            Some(format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]))
+        }
+    }
+}
+
 /// RFC 1918, loopback, link-local, CGNAT and IPv6 unique-local addresses.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
@@ -96,5 +111,8 @@ mod tests {
         assert!(!is_private(parse_ip("45.153.160.2").unwrap()));
         assert_eq!(parse_ip("[2001:db8::1]:443"), parse_ip("2001:db8::1"));
         assert_eq!(parse_ip("203.0.113.5:8080"), parse_ip("203.0.113.5"));
+        assert_eq!(prefix("203.0.113.77").as_deref(), Some("203.0.113.0/24"));
+        assert_eq!(prefix("2001:db8:aa:bb::1").as_deref(), Some("2001:db8:aa::/48"));
+        assert_eq!(prefix("nope"), None);
     }
 }

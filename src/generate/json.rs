@@ -356,6 +356,9 @@ impl Serialize for SignInJson<'_> {
         if user {
             m.serialize_entry("clientAppUsed", r.client_app)?;
             m.serialize_entry("userAgent", &*r.ua)?;
+        } else if !r.ua.is_empty() {
+            // workloads written with an SDK (only `--noise` sets one)
+            m.serialize_entry("userAgent", &*r.ua)?;
         }
         m.serialize_entry("correlationId", &r.correlation)?;
         m.serialize_entry("conditionalAccessStatus", r.ca_status)?;

@@ -11,7 +11,8 @@
 //! portal CSV and JSON) as described in `docs/formats.md`.
 //!
 //! Layout: `tenant` (model), `simulate` (baseline day + record builders),
-//! `scenarios` (window-level stories and truth), `json` (record → Graph JSON,
+//! `scenarios` (window-level stories and truth), `noise` (the `--noise`
+//! chaos of a real tenant, on the benign users), `json` (record → Graph JSON,
 //! shared by all writers), `write` / `la` / `portal` (one writer per shape).
 //!
 //! Output is byte-for-byte reproducible for the same options: every random
@@ -22,6 +23,7 @@ mod audits;
 mod json;
 mod la;
 mod model;
+mod noise;
 mod portal;
 mod rng;
 mod scenarios;
@@ -56,6 +58,10 @@ pub struct GenOptions {
     pub formats: Vec<Format>,
     /// Inject the attack scenarios (and write `ground-truth.json`).
     pub attacks: bool,
+    /// Add the ordinary chaos of a real tenant to the benign users (cloud
+    /// proxies, CGNAT, Private Relay, trips, typos, helpdesk, CI/CD …), each
+    /// event listed under `noise` in `ground-truth.json`.
+    pub noise: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +113,8 @@ pub struct GenSummary {
     pub audits: usize,
     pub risk_detections: usize,
     pub risky_users: usize,
+    /// Ground-truth `noise` entries (0 without `--noise`).
+    pub noise_events: usize,
 }
 
 pub fn generate(opts: &GenOptions) -> Result<GenSummary> {
@@ -116,7 +124,7 @@ pub fn generate(opts: &GenOptions) -> Result<GenSummary> {
     let w1 = w0 + opts.days as i64 * MS_PER_DAY;
 
     let mut tenant = tenant::Tenant::build(opts.seed, opts.users);
-    let specials = scenarios::plan(&mut tenant, opts.seed, w0, w1, opts.attacks);
+    let specials = scenarios::plan(&mut tenant, opts.seed, w0, w1, opts.attacks, opts.noise);
     let ctx = Ctx {
         out: opts.out.clone(),
         tid: tenant.id.to_string(),
@@ -127,7 +135,8 @@ pub fn generate(opts: &GenOptions) -> Result<GenSummary> {
     };
     let formats: Vec<Format> = Format::ALL.into_iter().filter(|f| opts.formats.contains(f)).collect();
     let (mut summary, mut files) = run_days(opts, &tenant, &specials, &ctx, &formats)?;
-    if opts.attacks {
+    summary.noise_events = specials.noise.len();
+    if opts.attacks || opts.noise {
         let path = opts.out.join("ground-truth.json");
         let truth = scenarios::ground_truth(&tenant, &specials, w0, w1);
         fs::write(&path, serde_json::to_string_pretty(&truth)? + "\n")?;
@@ -305,6 +314,7 @@ fn readme_text(
             "la-json" => "Log Analytics JSON: query-API `tables[]` shape (SigninLogs, AADServicePrincipalSignInLogs, AADUserRiskEvents, AADRiskyUsers) and NDJSON row objects (the other tables).",
             "portal-csv" => "Entra portal sign-in and audit CSV downloads (fully quoted, exact headers; capped at 100,000 sign-ins / 250,000 audits per file like the portal).",
             "portal-json" => "Entra portal JSON downloads: one top-level array of Graph objects per log type.",
+            "ground-truth.json" if opts.noise => "Injected scenarios, benign look-alikes and noise.",
             "ground-truth.json" => "Injected scenarios and benign look-alikes.",
             _ => "",
         };
@@ -320,7 +330,11 @@ fn readme_text(
     }
     let _ = writeln!(r, "- Corporate VPN egress `{}` (geolocates to Seattle): users abroad appear there, which is not travel.", t.vpn.ip);
     let _ = writeln!(r, "- Home, hotel and partner IPs come from 192.0.2.0/24 and 203.0.113.0/24; service principals run from 198.51.100.5/.6 or Azure (AS8075).");
-    let _ = writeln!(r, "- Anything else is attacker infrastructure (hosting / Tor ASNs) and appears only when scenarios are injected.");
+    if opts.noise {
+        let _ = writeln!(r, "- Anything else is attacker infrastructure (hosting / Tor ASNs, only when scenarios are injected) or one of the noise networks listed under Noise below.");
+    } else {
+        let _ = writeln!(r, "- Anything else is attacker infrastructure (hosting / Tor ASNs) and appears only when scenarios are injected.");
+    }
     let _ = writeln!(r, "\n## Notes\n");
     for note in [
         "All timestamps have millisecond precision so every shape can carry the same instant; the portal `Date (UTC)` therefore shows milliseconds where real downloads show whole seconds.",
@@ -350,6 +364,7 @@ fn readme_text(
             let _ = writeln!(r, "- **{}**: {}", x.name, x.description);
         }
     }
+    r.push_str(&noise::readme(sp));
     r
 }
 
@@ -372,6 +387,7 @@ mod tests {
             signins_per_user_day: 8.0,
             formats,
             attacks: true,
+            noise: false,
         }
     }
 
@@ -428,6 +444,41 @@ mod tests {
             assert_eq!(x.strip_prefix(&a.out).unwrap(), y.strip_prefix(&b.out).unwrap());
             assert!(fs::read(x).unwrap() == fs::read(y).unwrap(), "{} differs", x.display());
         }
+        fs::remove_dir_all(&a.out).unwrap();
+        fs::remove_dir_all(&b.out).unwrap();
+    }
+
+    #[test]
+    fn noise_is_deterministic_listed_and_written() {
+        let formats = vec![Format::AzureMonitor, Format::LaCsv, Format::PortalJson];
+        let mut a = opts("noise-a", formats.clone());
+        let mut b = opts("noise-b", formats);
+        a.noise = true;
+        b.noise = true;
+        let (sa, sb) = (generate(&a).unwrap(), generate(&b).unwrap());
+        assert_eq!(sa, sb);
+        let (fa, fb) = (files_under(&a.out), files_under(&b.out));
+        assert_eq!(fa.len(), fb.len());
+        for (x, y) in fa.iter().zip(&fb) {
+            assert!(fs::read(x).unwrap() == fs::read(y).unwrap(), "{} differs", x.display());
+        }
+        let truth: Value =
+            serde_json::from_str(&fs::read_to_string(a.out.join("ground-truth.json")).unwrap()).unwrap();
+        let noise = truth["noise"].as_array().unwrap();
+        assert_eq!(noise.len(), sa.noise_events);
+        assert!(noise
+            .iter()
+            .all(|x| x["id"].as_u64().unwrap() >= 201 && x["expectedDetections"] == serde_json::json!([])));
+        assert!(fs::read_to_string(a.out.join("README.md")).unwrap().contains("## Noise"));
+        // workloads written with an SDK carry its user agent
+        let sdk = files_under(&a.out.join("azure-monitor"))
+            .iter()
+            .flat_map(|p| fs::read_to_string(p).unwrap().lines().map(str::to_string).collect::<Vec<_>>())
+            .filter(|l| {
+                l.contains("\"ServicePrincipalSignInLogs\"") && l.contains("\"userAgent\":\"okhttp/4.12.0\"")
+            })
+            .count();
+        assert!(sdk > 10);
         fs::remove_dir_all(&a.out).unwrap();
         fs::remove_dir_all(&b.out).unwrap();
     }

@@ -251,6 +251,7 @@ pub fn failure_reason(code: i32) -> &'static str {
         0 => "Other.",
         50034 => "The user account does not exist in the directory. To sign into this application, the account must be added to the directory.",
         50053 => "Account is locked because user tried to sign in too many times with an incorrect user ID or password.",
+        50055 => "The password is expired.",
         50057 => "User account is disabled. The account has been disabled by an administrator.",
         50074 => "Strong Authentication is required.",
         50076 => "Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access the resource.",

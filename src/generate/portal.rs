@@ -13,7 +13,7 @@ use super::model::*;
 use super::tenant::MS_TENANT;
 use super::write::{create, Ctx, Sink, PORTAL_AUDIT_CAP, PORTAL_SIGNIN_CAP};
 
-/// Interactive / non-interactive header, verbatim (formats.md §4).
+/// Interactive / non-interactive header, verbatim (docs/formats.md §4).
 pub const USER_HEADER: [&str; 55] = [
     "Date (UTC)",
     "Request ID",

@@ -42,6 +42,8 @@ pub struct Specials {
     pub risky: Vec<RiskyUser>,
     pub attacks: Vec<Truth>,
     pub benign: Vec<Truth>,
+    /// `--noise`: ordinary benign chaos (see `noise.rs`), ids from 201.
+    pub noise: Vec<Truth>,
 }
 
 /// Record counts before a story, to attribute its records afterwards.
@@ -132,6 +134,12 @@ impl Picker {
         self.used.push(choice);
         Some(choice)
     }
+
+    /// Members no story has picked, in the picker's order: the users noise
+    /// may touch without colliding with an attack victim or a look-alike.
+    fn free(&self) -> Vec<usize> {
+        self.order.iter().copied().filter(|i| !self.used.contains(i)).collect()
+    }
 }
 
 fn hosting(ip: &str, asn: u32, city: &str, state: &str, cc: &str, lat: f64, lon: f64) -> Arc<Net> {
@@ -207,7 +215,7 @@ fn detection(
     }
 }
 
-fn key_desc(keys: &[(Guid, &str, &str)]) -> String {
+pub(super) fn key_desc(keys: &[(Guid, &str, &str)]) -> String {
     let items: Vec<String> = keys
         .iter()
         .map(|(id, typ, name)| {
@@ -221,8 +229,9 @@ fn upn(t: &Tenant, i: usize) -> String {
     t.people[i].user.upn.to_string()
 }
 
-/// Plan every window-level record. Mutates the tenant (trips, CA change).
-pub fn plan(t: &mut Tenant, seed: u64, w0: i64, w1: i64, attacks: bool) -> Specials {
+/// Plan every window-level record. Mutates the tenant (trips, CA change;
+/// with `noise` also flights, leavers and moved service principals).
+pub fn plan(t: &mut Tenant, seed: u64, w0: i64, w1: i64, attacks: bool, noise: bool) -> Specials {
     let clock = Clock::new(w0, w1);
     let mut rng = Rng::stream(seed, &[TAG_SCEN]);
     let mut order: Vec<usize> =
@@ -243,6 +252,10 @@ pub fn plan(t: &mut Tenant, seed: u64, w0: i64, w1: i64, attacks: bool) -> Speci
     }
     background_risk(t, &clock, &mut rng, &mut pk, &mut sp);
     sp.risky = risky_users(&mut rng, &sp.risks);
+    if noise {
+        // last, on its own random streams: everything above stays as it was
+        super::noise::add(t, seed, w0, w1, pk.free(), &mut sp);
+    }
     let keep = |x: i64| x >= w0 && x < w1;
     sp.signins.retain(|x| keep(x.t));
     sp.audits.retain(|x| keep(x.t));
@@ -1655,7 +1668,7 @@ pub fn ground_truth(t: &Tenant, sp: &Specials, w0: i64, w1: i64) -> Value {
     let mut sorted: Vec<&Truth> = sp.attacks.iter().collect();
     sorted.sort_by_key(|x| x.id);
     let attacks: Vec<Value> = sorted.into_iter().map(truth_json).collect();
-    json!({
+    let mut v = json!({
         "generator": "entrascope generate",
         "tenantId": t.id.to_string(),
         "tenantDomain": DOMAIN,
@@ -1669,5 +1682,10 @@ pub fn ground_truth(t: &Tenant, sp: &Specials, w0: i64, w1: i64) -> Value {
         "breakGlassAccounts": t.find_kind(PersonKind::BreakGlass).iter().map(|&i| t.people[i].user.upn.to_string()).collect::<Vec<_>>(),
         "scenarios": attacks,
         "benign": sp.benign.iter().map(truth_json).collect::<Vec<_>>(),
-    })
+    });
+    // only with --noise, so that the file stays byte-identical without it
+    if !sp.noise.is_empty() {
+        v["noise"] = Value::Array(sp.noise.iter().map(truth_json).collect());
+    }
+    v
 }

@@ -78,7 +78,11 @@ fn user_day(sim: &Sim, pi: usize, p: &Person, lo: i64, hi: i64, out: &mut Vec<Si
     let first = (lo + off - MAX_SESSION_MS).div_euclid(MS_PER_DAY);
     let last = (hi - 1 + off).div_euclid(MS_PER_DAY);
     for local_day in first..=last {
-        for (si, plan) in plan_sessions(sim, pi, p, local_day).iter().enumerate() {
+        for (si, plan) in plan_sessions(sim, pi, p, local_day).iter_mut().enumerate() {
+            // flights and leavers (only with --noise): the session index stays
+            // the stream key, so the other sessions are unchanged
+            let Some(end) = sim.t.session_end(pi, plan.start, plan.end) else { continue };
+            plan.end = end;
             if plan.start >= hi || plan.end < lo {
                 continue;
             }
@@ -499,7 +503,7 @@ fn first_factor_bits(t: &Tenant, p: &Person, si: &SignIn) -> usize {
 /// Fill `ca` / `ca_status` from the sign-in's situation.
 pub fn finish_ca(t: &Tenant, p: &Person, si: &mut SignIn) {
     let mut bits = first_factor_bits(t, p, si);
-    let first_factor_failed = matches!(si.error, 50126 | 50057 | 50053 | 50034);
+    let first_factor_failed = matches!(si.error, 50126 | 50057 | 50053 | 50034 | 50055);
     if first_factor_failed || si.error == 50140 || si.error == 50074 {
         si.ca = t.ca(bits);
         si.ca_status = "notApplied";
@@ -609,6 +613,12 @@ fn sp_day(
         si.cred_type = sp.cred_type;
         si.cred_key = Some(sp.key_id);
         si.cred_thumb = sp.thumb.clone();
+        // a rotation that moved the principal (only with --noise)
+        if let Some(mv) = sim.t.sp_moves.iter().filter(|m| m.sp == k && tm >= m.at).max_by_key(|m| m.at) {
+            si.net = mv.net.clone();
+            si.cred_key = Some(mv.key);
+            si.cred_thumb = mv.thumb.clone();
+        }
         out.push(si);
     }
 }

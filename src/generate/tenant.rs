@@ -392,6 +392,27 @@ pub struct Travel {
     pub net: Arc<Net>,
 }
 
+/// A span in which a person signs in nowhere: a flight, or the time after
+/// they left the company (`to == i64::MAX`). Only `--noise` adds these.
+#[derive(Debug)]
+pub struct Offline {
+    pub person: usize,
+    pub from: i64,
+    pub to: i64,
+}
+
+/// From `at` on, a service principal signs in from `net` with a new
+/// credential (a rotation that came with a redeployment). Only `--noise`
+/// adds these.
+#[derive(Debug)]
+pub struct SpMove {
+    pub sp: usize,
+    pub at: i64,
+    pub net: Arc<Net>,
+    pub key: Guid,
+    pub thumb: Option<S>,
+}
+
 /// Bits describing a sign-in's Conditional Access situation.
 pub mod ca_bits {
     pub const MFA_APPLIES: usize = 1;
@@ -421,6 +442,10 @@ pub struct Tenant {
     ca_sets: Vec<Arc<Vec<CaResult>>>,
     pub empty_ca: Arc<Vec<CaResult>>,
     pub travel: Vec<Travel>,
+    /// Flights and leavers: no baseline sessions start in these spans.
+    pub offline: Vec<Offline>,
+    /// Service-principal credential rotations that moved the principal.
+    pub sp_moves: Vec<SpMove>,
     /// Set by the privilege-escalation scenario: CA001 disabled from then on.
     pub ca_mfa_off_at: Option<i64>,
     pub msi_sp: Guid,
@@ -473,6 +498,8 @@ impl Tenant {
             ca_sets,
             empty_ca: Arc::new(Vec::new()),
             travel: Vec::new(),
+            offline: Vec::new(),
+            sp_moves: Vec::new(),
             ca_mfa_off_at: None,
             msi_sp,
             pim_sp,
@@ -507,6 +534,24 @@ impl Tenant {
 
     pub fn find_kind(&self, kind: PersonKind) -> Vec<usize> {
         self.people.iter().enumerate().filter(|(_, p)| p.kind == kind).map(|(i, _)| i).collect()
+    }
+
+    /// The end of a baseline session of `person` planned for `start..end`,
+    /// cut short before the person goes offline (token refreshes land up to
+    /// a few seconds after a session's end); `None` when it would start while
+    /// they are offline or just before.
+    pub fn session_end(&self, person: usize, start: i64, end: i64) -> Option<i64> {
+        const MARGIN: i64 = 10_000;
+        let mut end = end;
+        for o in self.offline.iter().filter(|o| o.person == person) {
+            if (o.from - MARGIN..o.to).contains(&start) {
+                return None;
+            }
+            if start < o.from && o.from - MARGIN < end {
+                end = o.from - MARGIN;
+            }
+        }
+        Some(end)
     }
 
     pub fn admin_with(&self, r: (&str, &str)) -> Option<usize> {

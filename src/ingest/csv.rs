@@ -1,7 +1,7 @@
 //! CSV reader: Log Analytics / Sentinel portal exports and Entra admin center downloads.
 //!
 //! Headers are matched by name — trimmed, case-folded, whitespace collapsed — never by
-//! position, because both families drift (formats.md §3.2, §4). Each row becomes a JSON
+//! position, because both families drift (docs/formats.md §3.2, §4). Each row becomes a JSON
 //! object in the shape the record mapper already understands:
 //! - Log Analytics rows keep their column names (`TimeGenerated [UTC]` → `TimeGenerated`);
 //!   dynamic columns stay JSON text, which [`RawRecord`] parses lazily.

@@ -51,6 +51,9 @@ fn skip_ws(buf: &[u8], mut pos: usize) -> usize {
     pos
 }
 
+/// How deeply top-level arrays may nest before the file is rejected as not an export.
+const MAX_ARRAY_DEPTH: usize = 16;
+
 /// Parse one value of type `T` starting at `pos`; returns it and the byte after it.
 fn parse_at<'a, T: Deserialize<'a>>(buf: &'a [u8], pos: usize) -> Result<(T, usize), serde_json::Error> {
     let mut it = serde_json::Deserializer::from_slice(&buf[pos..]).into_iter::<T>();
@@ -100,7 +103,7 @@ impl<'a> Walker<'a> {
                 break;
             }
             pos = match buf[pos] {
-                b'[' => match self.array(acc, pos, "array") {
+                b'[' => match self.array(acc, pos, "array", 0) {
                     Some(end) => end,
                     None => break,
                 },
@@ -144,8 +147,19 @@ impl<'a> Walker<'a> {
 
     /// Walk the array starting at `start`; returns the byte after it, or `None` when the
     /// array is broken and the rest of the file cannot be trusted.
-    fn array(&mut self, acc: &mut EntryAcc, start: usize, container: &str) -> Option<usize> {
+    fn array(&mut self, acc: &mut EntryAcc, start: usize, container: &str, depth: usize) -> Option<usize> {
         let buf = self.buf;
+        // Exports nest arrays at most twice (a page of pages); a deeper nest is hostile or
+        // broken input, and following it would recurse without bound.
+        if depth >= MAX_ARRAY_DEPTH {
+            acc.reject(
+                Position::Index(self.index),
+                start as u64,
+                format!("arrays nested deeper than {MAX_ARRAY_DEPTH} levels: not an export; the rest of the file was not read"),
+                &buf[start..],
+            );
+            return None;
+        }
         let mut pos = skip_ws(buf, start + 1);
         if pos < buf.len() && buf[pos] == b']' {
             return Some(pos + 1);
@@ -184,7 +198,7 @@ impl<'a> Walker<'a> {
                         return None;
                     }
                 },
-                b'[' => pos = self.array(acc, pos, container)?,
+                b'[' => pos = self.array(acc, pos, container, depth + 1)?,
                 _ => {
                     self.index += 1;
                     let end = buf[pos..]
@@ -229,7 +243,7 @@ impl<'a> Walker<'a> {
             let at = self.offset_of(raw);
             match self.buf[at] {
                 b'[' => {
-                    self.array(acc, at, container);
+                    self.array(acc, at, container, 1);
                 }
                 b'{' => {
                     if let Ok((inner, end)) = parse_at::<RawRecord>(self.buf, at) {
@@ -372,6 +386,21 @@ mod tests {
         let (out, n) = run(&format!("[{A},{{\"id\":\"x\"  \"y\"}},{B}]"));
         assert_eq!(n, 1);
         assert_eq!(out.report.rejected, 1);
+    }
+
+    #[test]
+    fn deeply_nested_input_is_one_reject_not_a_crash() {
+        // 200,000 nested arrays used to overflow the stack and abort the whole run.
+        let (out, n) = run(&"[".repeat(200_000));
+        assert_eq!((n, out.report.rejected), (0, 1));
+        assert!(out.rejects[0].reason.contains("nested deeper"), "{}", out.rejects[0].reason);
+        // Objects nested past serde_json's recursion limit are a reject too.
+        let deep = format!("{}{}", r#"{"value":"#.repeat(50_000), "1");
+        let (out, n) = run(&deep);
+        assert_eq!((n, out.report.rejected), (0, 1));
+        // Arrays of records nested a few levels still load.
+        let (out, n) = run(&format!("[[[{A}]],[{B}]]"));
+        assert_eq!((n, out.report.rejected), (2, 0));
     }
 
     #[test]

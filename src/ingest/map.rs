@@ -2,7 +2,7 @@
 //!
 //! This is where the export shapes stop mattering. It decides which table a record belongs
 //! to (the diagnostic `category`, the Log Analytics `Type`, or the fields of a Graph object
-//! — never a folder name) and applies the canonical field mapping of formats.md §7: which
+//! — never a folder name) and applies the canonical field mapping of docs/formats.md §7: which
 //! source field wins when several carry the same fact, how codes become results, how
 //! JSON-in-JSON audit values are decoded. Readers only locate records; this module
 //! interprets them.
@@ -105,7 +105,16 @@ pub fn kind_from_name(name: &str) -> Option<Kind> {
 pub fn classify(env: &RawRecord<'_>) -> Kind {
     if let Some(cat) = env.category.get() {
         if env.properties.is_some() {
-            return kind_from_name(cat).unwrap_or_else(|| Kind::OtherCategory(cat.to_string()));
+            if let Some(kind) = kind_from_name(cat) {
+                return kind;
+            }
+            // Some forwarders put the audit sub-category (Policy, RoleManagement …) where the
+            // diagnostic category belongs; the body still says what the record is.
+            let b = env.body();
+            if b.activity_display_name.present() && (b.initiated_by.present() || b.targets.present()) {
+                return Kind::Audit;
+            }
+            return Kind::OtherCategory(cat.to_string());
         }
     }
     if let Some(kind) = env.la_type.get().and_then(kind_from_name) {
@@ -204,6 +213,21 @@ fn first<'a>(cands: &[&S<'a>]) -> Text<'a> {
     cands.iter().find_map(|s| s.cell())
 }
 
+/// An address cell: placeholders some exporters write for "no address" (`<null>`, `null`,
+/// `-`, an all-zero GUID) are null, so they are never taken for an address shared by every
+/// record.
+fn ip<'a>(t: Text<'a>) -> Text<'a> {
+    t.filter(|s| {
+        let v = s.trim();
+        let placeholder = v.is_empty()
+            || v == "-"
+            || v.eq_ignore_ascii_case("<null>")
+            || v.eq_ignore_ascii_case("null")
+            || (v.len() == 36 && v.bytes().all(|b| b == b'0' || b == b'-'));
+        !placeholder
+    })
+}
+
 fn lower<'a>(t: Text<'a>) -> Text<'a> {
     t.map(|s| if s.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(s.to_ascii_lowercase()) } else { s })
 }
@@ -239,7 +263,7 @@ fn synthetic_id(table: Table, parts: &[Option<&str>]) -> String {
     format!("synthetic-{hex}") // keep the prefix in sync with ingest::SYNTHETIC
 }
 
-/// Interrupt codes: the portal shows these as "Interrupted", not "Failure" (formats.md §6).
+/// Interrupt codes: the portal shows these as "Interrupted", not "Failure" (docs/formats.md §6).
 const INTERRUPT_CODES: [i64; 7] = [50140, 50074, 50076, 50079, 50072, 50125, 50199];
 
 pub fn result_of_code(code: i64) -> &'static str {
@@ -361,7 +385,13 @@ fn signin<'a>(
         unique_token_id: b.unique_token_id.cell(),
         original_request_id: b.original_request_id.cell(),
         user_id: b.user_id.cell(),
-        user_principal_name: lower(b.upn.cell()),
+        // Some records name the user only as the sign-in identifier (a UPN typed at the
+        // prompt), e.g. lockouts logged under Microsoft service principals.
+        user_principal_name: lower(
+            b.upn
+                .cell()
+                .or_else(|| b.sign_in_identifier.cell().filter(|s| s.contains('@') && !s.contains(' '))),
+        ),
         user_display_name: if is_user {
             first(&[&b.user_display_name, &env.identity])
         } else {
@@ -378,7 +408,7 @@ fn signin<'a>(
         service_principal_name: b.sp_name.cell(),
         credential_key_id: b.sp_key_id.cell(),
         credential_thumbprint: b.sp_thumbprint.cell(),
-        ip_address: first(&[&b.ip, &env.caller_ip]),
+        ip_address: [&b.ip, &env.caller_ip].iter().find_map(|s| ip(s.cell())),
         asn: b.asn.0,
         country: loc.country,
         state: loc.state,
@@ -420,6 +450,7 @@ fn signin<'a>(
         risk_level_during_signin: b.risk_level_during.cell(),
         risk_level_aggregated: b.risk_level_aggregated.cell(),
         risk_state: b.risk_state.cell(),
+        risk_detail: b.risk_detail.cell(),
         risk_event_types: {
             let v2 = b.risk_event_types_v2.items();
             let list = if v2.is_empty() { b.risk_event_types.items() } else { v2 };
@@ -553,7 +584,12 @@ fn audit<'a>(env: &RawRecord<'a>, prov: Provenance<'a>) -> Result<Audit<'a>, Map
         time,
         id: b.id.cell(),
         correlation_id: first(&[&b.correlation_id, &env.correlation_id]),
-        category: b.category.cell().filter(|c| !c.eq_ignore_ascii_case("AuditLogs")),
+        // Some forwarders put the audit sub-category on the envelope instead of the body.
+        category: b
+            .category
+            .cell()
+            .or_else(|| env.category.cell())
+            .filter(|c| !c.eq_ignore_ascii_case("AuditLogs")),
         activity,
         operation_type: b.operation_type.cell(),
         result: lower(b.result.cell()),
@@ -575,7 +611,19 @@ fn audit<'a>(env: &RawRecord<'a>, prov: Provenance<'a>) -> Result<Audit<'a>, Map
         actor_app_id: app.and_then(|a| a.app_id.cell()),
         actor_app_name: app.and_then(|a| a.display_name.cell().or_else(|| a.sp_name.cell())),
         actor_sp_id: app.and_then(|a| a.sp_id.cell()),
-        ip_address: user.and_then(|u| u.ip.cell()).or_else(|| env.caller_ip.cell()),
+        // PIM records carry the actor's address only as the `ipaddr` additional detail.
+        ip_address: user.and_then(|u| ip(u.ip.cell())).or_else(|| ip(env.caller_ip.cell())).or_else(|| {
+            details
+                .iter()
+                .find(|kv| {
+                    kv.key.as_deref().is_some_and(|k| {
+                        k.eq_ignore_ascii_case("ipaddr")
+                            || k.eq_ignore_ascii_case("ipaddress")
+                            || k.eq_ignore_ascii_case("ip address")
+                    })
+                })
+                .and_then(|kv| ip(kv.value.clone()))
+        }),
         user_agent: b.user_agent.cell().or(ua_detail),
         target_id: first_target.id,
         target_name: first_target.display_name,
@@ -653,7 +701,7 @@ fn risk_detection<'a>(env: &RawRecord<'a>, prov: Provenance<'a>) -> Result<RiskD
         source: b.source.cell(),
         detection_timing: b.detection_timing.cell(),
         activity: b.activity.cell(),
-        ip_address: first(&[&b.ip, &env.caller_ip]),
+        ip_address: [&b.ip, &env.caller_ip].iter().find_map(|s| ip(s.cell())),
         country: loc.country.or_else(|| b.country_or_region.cell()),
         city: loc.city.or_else(|| b.city.cell()),
         user_id: b.user_id.cell(),

@@ -623,6 +623,7 @@ raw_struct! {
         ip: S<'a> = ["ipaddress"],
         user_id: S<'a> = ["userid"],
         upn: S<'a> = ["userprincipalname"],
+        sign_in_identifier: S<'a> = ["signinidentifier", "alternatesigninname"],
         user_display_name: S<'a> = ["userdisplayname"],
         user_type: S<'a> = ["usertype"],
         user_agent: S<'a> = ["useragent"],

@@ -230,9 +230,14 @@ pub fn expand(
         }
         Content::Gzip => {
             let data = budget.read_all(flate2::read::MultiGzDecoder::new(&bytes[..]), name)?;
-            let inner =
-                name.strip_suffix(".gz").or_else(|| name.strip_suffix(".tgz")).unwrap_or(name).to_string();
-            let inner = if name.ends_with(".tgz") { format!("{inner}.tar") } else { inner };
+            // A compressed tar keeps its real name in member labels (`x.tar.gz!member`), so
+            // evidence cites a file that exists; a compressed single file is named by what is
+            // inside (`x.json.gz` → `x.json`).
+            let inner = if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+                name.to_string()
+            } else {
+                name.strip_suffix(".gz").unwrap_or(name).to_string()
+            };
             expand(&inner, data, depth + 1, budget, out, skipped)?;
         }
         Content::Tar => {

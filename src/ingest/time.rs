@@ -1,4 +1,4 @@
-//! Timestamp parsing for every time format Entra exports carry (formats.md §1.7).
+//! Timestamp parsing for every time format Entra exports carry (docs/formats.md §1.7).
 //!
 //! Output is always UTC microseconds since the epoch. Accepted:
 //! - ISO 8601 with `T` or a space, 0–9 fractional digits, `Z`, `±HH:MM`, `±HHMM` or no zone

@@ -51,6 +51,38 @@ fn engine(templates: Option<&Path>) -> Result<tera::Tera> {
 /// Timeline rows shown in a dossier page; the CSV has them all.
 const DOSSIER_TIMELINE_ROWS: usize = 2000;
 
+/// Bounds that keep report.html readable (and openable) on a large tenant: the page says how
+/// much is not shown, and findings.jsonl / timeline.csv keep everything.
+mod bounds {
+    /// Incidents rendered in full; the rest are listed in one table.
+    pub const DETAILED_INCIDENTS: usize = 150;
+    /// Findings per incident shown in its story and evidence.
+    pub const FINDINGS_PER_INCIDENT: usize = 25;
+    /// Evidence records shown per finding.
+    pub const RECORDS_PER_FINDING: usize = 10;
+    /// Timeline events shown per incident.
+    pub const TIMELINE_PER_INCIDENT: usize = 100;
+    /// Characters of one evidence value (long lists of targeted accounts …).
+    pub const EVIDENCE_CHARS: usize = 600;
+    /// Rows of the DUET, posture and hunting tables.
+    pub const TABLE_ROWS: usize = 300;
+    /// Learned items listed per key in "assumed normal".
+    pub const ASSUMED_ITEMS: usize = 200;
+}
+
+/// Cut `s` to at most `max` characters at a word boundary, saying how much was cut.
+fn clip(s: String, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s;
+    }
+    let cut: String = s.chars().take(max).collect();
+    let cut = match cut.rfind([' ', ',', ';']) {
+        Some(i) if i > max / 2 => cut[..i].to_string(),
+        _ => cut,
+    };
+    format!("{cut} … ({} more characters in findings.jsonl)", s.chars().count() - cut.chars().count())
+}
+
 /// Render a dossier page.
 pub fn write_dossier(path: &Path, templates: Option<&Path>, d: &crate::dossier::Dossier) -> Result<()> {
     let tera = engine(templates)?;
@@ -80,6 +112,8 @@ struct FindingView {
     summary: String,
     evidence: Vec<(String, String)>,
     records: Vec<RecordView>,
+    /// Evidence records not shown (bounds::RECORDS_PER_FINDING).
+    records_hidden: usize,
     baselines: String,
 }
 
@@ -104,9 +138,37 @@ struct IncidentView {
     techniques: Vec<String>,
     stages: Vec<String>,
     escalation: String,
+    /// Shown expanded: high and critical incidents; medium and low are collapsed.
+    open: bool,
     findings: Vec<FindingView>,
+    findings_hidden: usize,
     actions: Vec<Action>,
     timeline: Vec<TimelineEvent>,
+    timeline_hidden: usize,
+}
+
+/// An incident beyond bounds::DETAILED_INCIDENTS: one table row.
+#[derive(Serialize)]
+struct IncidentRow {
+    id: String,
+    severity: &'static str,
+    title: String,
+    first_seen: String,
+    principals: usize,
+    findings: usize,
+}
+
+/// What the analysis assumed was normal, so a responder can challenge it.
+#[derive(Serialize, Default)]
+struct Assumed {
+    describe: String,
+    policy_from: Option<String>,
+    /// (key, value, evidence, first, last, source)
+    items: Vec<(String, String, String, String, String, String)>,
+    items_hidden: usize,
+    refused: Vec<(String, String, String)>,
+    users_with_habits: usize,
+    service_principals: usize,
 }
 
 #[derive(Serialize)]
@@ -174,13 +236,20 @@ fn view(
                         .join(", "),
                     other => other.to_string(),
                 };
-                (k.clone(), text)
+                (k.clone(), clip(text, bounds::EVIDENCE_CHARS))
             })
             .collect(),
+        records_hidden: f
+            .record_ids
+            .iter()
+            .filter(|id| recs.contains_key(*id))
+            .count()
+            .saturating_sub(bounds::RECORDS_PER_FINDING),
         records: f
             .record_ids
             .iter()
             .filter_map(|id| recs.get(id))
+            .take(bounds::RECORDS_PER_FINDING)
             .map(|r| RecordView {
                 time: r.time.map(format_rfc3339).unwrap_or_default(),
                 table: r.table,
@@ -271,6 +340,52 @@ pub struct Inputs<'a> {
     pub enriched: &'a Enriched,
     pub custody: Custody,
     pub runs: &'a [RuleRun],
+    pub knowledge: &'a crate::enrich::Knowledge,
+}
+
+fn assumed(kn: &crate::enrich::Knowledge) -> Assumed {
+    let mut a = Assumed {
+        describe: kn.describe(),
+        policy_from: kn.given_from.clone(),
+        users_with_habits: kn.policy.users.len(),
+        service_principals: kn.policy.service_principals.len(),
+        ..Default::default()
+    };
+    let day = |t: i64| format_rfc3339(t).chars().take(10).collect::<String>();
+    if let Some(b) = &kn.baseline {
+        let mut per_key: BTreeMap<&str, usize> = BTreeMap::new();
+        for i in b.items.iter().filter(|i| !matches!(i.key.as_str(), "users" | "service_principals")) {
+            // A key the policy sets replaces the learned one: those items were not used.
+            if kn.source_of(&i.key) != "learned" && i.key != "privileged_users" {
+                continue;
+            }
+            let n = per_key.entry(i.key.as_str()).or_default();
+            *n += 1;
+            if *n > bounds::ASSUMED_ITEMS {
+                a.items_hidden += 1;
+                continue;
+            }
+            let value = match &i.subject {
+                Some(s) => format!("{} ({s})", i.value),
+                None => i.value.clone(),
+            };
+            a.items.push((i.key.clone(), value, i.note.clone(), day(i.first), day(i.last), "learned".into()));
+        }
+        for r in b.refused.iter().take(bounds::ASSUMED_ITEMS) {
+            a.refused.push((r.value.clone(), r.note.clone(), day(r.first)));
+        }
+    }
+    for ip in kn.given.trusted_ips.iter().take(bounds::ASSUMED_ITEMS) {
+        a.items.push((
+            "trusted_ips".into(),
+            ip.clone(),
+            "from the policy".into(),
+            String::new(),
+            String::new(),
+            "policy".into(),
+        ));
+    }
+    a
 }
 
 /// Tera's HTML escaping, plus bidirectional-control characters shown as visible markers:
@@ -294,30 +409,57 @@ fn is_bidi_control(c: char) -> bool {
 pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()> {
     let tera = engine(templates)?;
     let by_id: BTreeMap<&str, &Finding> = inp.findings.iter().map(|f| (f.finding_id.as_str(), f)).collect();
-    let incidents: Vec<IncidentView> = inp
+    let rest: Vec<IncidentRow> = inp
         .incidents
         .iter()
-        .map(|i| IncidentView {
+        .skip(bounds::DETAILED_INCIDENTS)
+        .map(|i| IncidentRow {
             id: i.incident_id.clone(),
             severity: i.severity.name(),
             title: i.title.clone(),
             first_seen: format_rfc3339(i.first_seen),
-            last_seen: format_rfc3339(i.last_seen),
-            principals: i.principals.clone(),
-            ips: i.ips.clone(),
-            techniques: i.techniques.clone(),
-            stages: i.stages.clone(),
-            escalation: i.escalation.clone().unwrap_or_default(),
-            findings: i
-                .finding_ids
-                .iter()
-                .filter_map(|id| by_id.get(id.as_str()))
-                .map(|f| view(f, inp.records, inp.baselines))
-                .collect(),
-            actions: inp.actions.iter().filter(|a| a.incident_id == i.incident_id).cloned().collect(),
-            timeline: inp.timeline.iter().filter(|e| e.incident_id == i.incident_id).cloned().collect(),
+            principals: i.principals.len(),
+            findings: i.finding_ids.len(),
         })
         .collect();
+    let incidents: Vec<IncidentView> = inp
+        .incidents
+        .iter()
+        .take(bounds::DETAILED_INCIDENTS)
+        .map(|i| {
+            let timeline: Vec<TimelineEvent> =
+                inp.timeline.iter().filter(|e| e.incident_id == i.incident_id).cloned().collect();
+            IncidentView {
+                id: i.incident_id.clone(),
+                severity: i.severity.name(),
+                title: i.title.clone(),
+                first_seen: format_rfc3339(i.first_seen),
+                last_seen: format_rfc3339(i.last_seen),
+                principals: i.principals.clone(),
+                ips: i.ips.clone(),
+                techniques: i.techniques.clone(),
+                stages: i.stages.clone(),
+                escalation: i.escalation.clone().unwrap_or_default(),
+                open: i.severity >= Severity::High,
+                // The story keeps the worst findings first when it has to cut.
+                findings: {
+                    let mut fs: Vec<&&Finding> =
+                        i.finding_ids.iter().filter_map(|id| by_id.get(id.as_str())).collect();
+                    if fs.len() > bounds::FINDINGS_PER_INCIDENT {
+                        fs.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.first_seen));
+                        fs.truncate(bounds::FINDINGS_PER_INCIDENT);
+                        fs.sort_by_key(|f| (f.first_seen, f.finding_id.clone()));
+                    }
+                    fs.into_iter().map(|f| view(f, inp.records, inp.baselines)).collect()
+                },
+                findings_hidden: i.finding_ids.len().saturating_sub(bounds::FINDINGS_PER_INCIDENT),
+                actions: inp.actions.iter().filter(|a| a.incident_id == i.incident_id).cloned().collect(),
+                timeline_hidden: timeline.len().saturating_sub(bounds::TIMELINE_PER_INCIDENT),
+                timeline: timeline.into_iter().take(bounds::TIMELINE_PER_INCIDENT).collect(),
+            }
+        })
+        .collect();
+    let count_kind = |k: Kind| inp.findings.iter().filter(|f| f.kind == k).count();
     let of_kind = |k: Kind| -> Vec<FindingView> {
         let mut v: Vec<&Finding> = inp.findings.iter().filter(|f| f.kind == k).collect();
         v.sort_by(|a, b| {
@@ -327,7 +469,7 @@ pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()
                 &b.rule_id,
             ))
         });
-        v.into_iter().map(|f| view(f, inp.records, inp.baselines)).collect()
+        v.into_iter().take(bounds::TABLE_ROWS).map(|f| view(f, inp.records, inp.baselines)).collect()
     };
     let mut by_sev: Vec<(&str, usize)> = Vec::new();
     for s in Severity::ALL.iter().rev() {
@@ -349,9 +491,15 @@ pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()
     ctx.insert("by_severity", &by_sev);
     ctx.insert("compromised", &compromised);
     ctx.insert("incidents", &incidents);
+    ctx.insert("incident_count", &inp.incidents.len());
+    ctx.insert("more_incidents", &rest);
     ctx.insert("duet", &of_kind(Kind::Duet));
     ctx.insert("posture", &of_kind(Kind::Posture));
     ctx.insert("hunts", &of_kind(Kind::Hunt));
+    ctx.insert("duet_count", &count_kind(Kind::Duet));
+    ctx.insert("posture_count", &count_kind(Kind::Posture));
+    ctx.insert("hunt_count", &count_kind(Kind::Hunt));
+    ctx.insert("assumed", &assumed(inp.knowledge));
     ctx.insert("days", &days);
     ctx.insert("countries", &countries);
     ctx.insert("failing_ips", &failing);

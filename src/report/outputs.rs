@@ -46,15 +46,27 @@ pub fn incidents_csv(dir: &Path, incidents: &[Incident]) -> Result<()> {
 pub fn remediation_csv(dir: &Path, actions: &[Action]) -> Result<()> {
     write_csv(
         &dir.join("remediation.csv"),
-        &["incident_id", "priority", "action", "target_type", "target", "reason", "finding_ids"],
+        &[
+            "incident_id",
+            "priority",
+            "tier",
+            "action",
+            "target_type",
+            "target",
+            "reason",
+            "tier_reason",
+            "finding_ids",
+        ],
         actions.iter().map(|a| {
             vec![
                 a.incident_id.clone(),
                 a.priority.to_string(),
+                a.tier.name().to_string(),
                 a.action.clone(),
                 a.target_type.clone(),
                 a.target.clone(),
                 a.reason.clone(),
+                a.tier_reason.clone(),
                 a.finding_ids.join(";"),
             ]
         }),
@@ -280,7 +292,7 @@ fn ps_command(a: &Action) -> Option<String> {
 pub fn remediation_ps1(dir: &Path, actions: &[Action]) -> Result<()> {
     let mut s = String::new();
     s.push_str(
-        "<#\n.SYNOPSIS\n  Remediation recommended by entrascope. Review every action before running.\n.DESCRIPTION\n  Without -Execute this script only prints what it would do. With -Execute it calls\n  Microsoft Graph PowerShell (Connect-MgGraph with the needed scopes first). Actions that\n  need a human decision are printed as guidance and never executed.\n#>\n",
+        "<#\n.SYNOPSIS\n  Remediation recommended by entrascope. Review every action before running.\n.DESCRIPTION\n  Without -Execute this script only prints what it would do. With -Execute it calls\n  Microsoft Graph PowerShell (Connect-MgGraph with the needed scopes first), and runs\n  only the `contain` actions (evidence the attacker got in) of high and critical\n  incidents. `verify` actions (targeted accounts, changes by a possibly legitimate actor),\n  `harden` actions and anything needing a human decision are printed as guidance and\n  never executed.\n#>\n",
     );
     s.push_str("[CmdletBinding()]\nparam([switch]$Execute)\nSet-StrictMode -Version Latest\n$ErrorActionPreference = 'Stop'\n\n");
     s.push_str("function New-EntrascopePassword {\n  -join ((48..57) + (65..90) + (97..122) + (33, 35, 37, 42) | Get-Random -Count 24 | ForEach-Object { [char]$_ })\n}\n\n");
@@ -294,9 +306,15 @@ pub fn remediation_ps1(dir: &Path, actions: &[Action]) -> Result<()> {
         let id = format!("{}-{:02}", a.incident_id, a.priority);
         let _ = writeln!(s, "# {id} {} {} {}", a.action, ps_comment(&a.target_type), ps_comment(&a.target));
         let _ = writeln!(s, "# why: {}", ps_comment(&a.reason));
+        let _ = writeln!(s, "# tier: {} ({})", a.tier.name(), ps_comment(&a.tier_reason));
         let _ = writeln!(s, "# findings: {}", ps_comment(&a.finding_ids.join(", ")));
         if !a.executable {
-            let _ = writeln!(s, "# not run by -Execute: the incident is below high severity");
+            let why = if a.tier != crate::remediate::Tier::Contain {
+                format!("a `{}` action", a.tier.name())
+            } else {
+                "the incident is below high severity".to_string()
+            };
+            let _ = writeln!(s, "# not run by -Execute: {why}");
         }
         match ps_command(a).filter(|_| a.executable) {
             Some(cmd) => {
@@ -313,7 +331,7 @@ pub fn remediation_ps1(dir: &Path, actions: &[Action]) -> Result<()> {
                     "Write-Host {}  # needs a human decision; not executed\n",
                     ps_quote(&format!(
                         "[{id}] {}: {} {}",
-                        if a.executable { "manual" } else { "verify first, then act by hand" },
+                        if a.executable { "manual" } else { a.tier.name() },
                         a.action,
                         a.target
                     ))

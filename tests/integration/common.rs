@@ -12,9 +12,10 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The public samples shipped beside the repository (../shared/samples-public).
+/// Small real public exports (Sentinel Training Lab, OTRF, Elastic fixtures), kept in the
+/// repository with their provenance in `SOURCES.md`.
 pub fn public_samples() -> PathBuf {
-    repo().join("../shared/samples-public")
+    repo().join("tests/fixtures/public-samples")
 }
 
 /// A fresh, empty scratch directory under the target dir.

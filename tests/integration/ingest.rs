@@ -296,10 +296,24 @@ fn command_line_errors_and_strict_mode() {
 
     let dir = scratch("strict");
     write(&dir, "x.json", format!("{GOOD}\n{{broken\n"));
-    let ok = bin().args(["ingest", "-q"]).arg(&dir).status().unwrap();
-    assert_eq!(ok.code(), Some(0));
-    let strict = bin().args(["ingest", "-q", "--strict"]).arg(&dir).status().unwrap();
-    assert_eq!(strict.code(), Some(2));
+    // Output captured: an expected failure must not print alarming lines in a passing run.
+    let ok = bin().args(["ingest", "-q"]).arg(&dir).output().unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+    let strict = bin().args(["ingest", "-q", "--strict"]).arg(&dir).output().unwrap();
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("--strict"));
+
+    // A failed run leaves nothing that looks like a dataset: no output directory at all.
+    let never = dir.parent().unwrap().join("never-created");
+    let out = bin().args(["ingest", "-q", "--out"]).arg(&never).arg("/no/such/export").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!never.exists(), "the output directory must not exist after a failed run");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".never-created.partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "no partial directory left behind");
 
     let out_dir = scratch("nonempty");
     write(&out_dir, "keep.txt", "x");

@@ -48,7 +48,35 @@ fn query_sql_shorthand_formats_and_errors() {
     assert_eq!(out.lines().count(), 1, "header only: {out}");
     let (code, _, err) = run(&["query", d, "SELECT nope FROM signins"]);
     assert_eq!(code, 2);
-    assert!(err.contains("query failed") && err.contains("risk_detections:"), "{err}");
+    // The columns are listed once (polars names them for a missing column), not twice.
+    assert!(err.contains("query failed") && err.contains("nope"), "{err}");
+    assert_eq!(err.matches("user_principal_name").count(), 1, "{err}");
+    let (code, _, err) = run(&["query", d, "SELECT * FROM nowhere"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("risk_detections:"), "an unknown table lists the tables: {err}");
+    // The shorthand table view shows a terminal-sized column set unless asked otherwise.
+    let (code, out, err) = run(&["query", d, "--user", "alex.patel@fabrikam.example", "--result", "failure"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("error_code") && !out.contains("auth_step") && !out.contains("ca_policies"),
+        "{out}"
+    );
+    assert!(err.contains("--all-columns"), "{err}");
+    let (code, out, _) = run(&[
+        "query",
+        d,
+        "--user",
+        "alex.patel@fabrikam.example",
+        "--columns",
+        "time,error_code",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().next(), Some("time,error_code"));
+    let (code, _, err) = run(&["query", d, "--columns", "time,nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no column \"nope\""), "{err}");
     let pq = scratch("query-pq").join("x.parquet");
     let (code, _, _) = run(&[
         "query",
@@ -142,8 +170,10 @@ fn hunt_reports_every_indicator_with_or_without_hits() {
         out.to_str().unwrap(),
         "--force",
     ]);
-    assert_eq!(code, 0, "{err}");
+    // Matched indicators are hits on known-bad infrastructure: exit 1, like analyze.
+    assert_eq!(code, 1, "{err}");
     assert!(text.contains("6 indicators checked, 4 matched"), "{text}");
+    assert!(text.contains("exit code 1"), "{text}");
     let mut rdr = csv::Reader::from_path(out.join("hunt.csv")).unwrap();
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 6, "every indicator has a row");
@@ -170,8 +200,12 @@ fn compliance_summary_sections() {
         out.to_str().unwrap(),
         "--force",
     ]);
-    assert_eq!(code, 0, "{err}");
+    // The samples hold successful legacy authentication and users still at high risk:
+    // control gaps at high, so exit 1 like analyze.
+    assert_eq!(code, 1, "{err}");
     assert!(text.contains("MS.AAD.1.1v1") && text.contains("Risky users"), "{text}");
+    assert!(text.contains("exit code 1: control gaps"), "{text}");
+    assert!(!err.contains("NOT EVALUATED"), "the policy lists break-glass accounts: {err}");
     let csvs: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -190,4 +224,19 @@ fn compliance_summary_sections() {
         "the role added outside PIM"
     );
     assert!(std::fs::read_to_string(out.join("compliance.html")).unwrap().contains("Compliance summary"));
+    // Without a policy the break-glass section says it was not evaluated, instead of looking
+    // clean.
+    // (samples/portal has no policy.toml, so its dataset keeps none)
+    let bare_ds = scratch("compliance-bare-ds");
+    let st = bin()
+        .args(["ingest", "-q", "--force", "--out"])
+        .arg(&bare_ds)
+        .arg(repo().join("samples/portal"))
+        .status();
+    assert!(st.unwrap().success());
+    assert!(!bare_ds.join("policy.toml").exists());
+    let bare = scratch("compliance-bare");
+    let (_, text, err) =
+        run(&["compliance", bare_ds.to_str().unwrap(), "--out", bare.to_str().unwrap(), "--force"]);
+    assert!(err.contains("NOT EVALUATED") && text.contains("break_glass_accounts"), "{err}\n{text}");
 }

@@ -32,6 +32,16 @@ impl NativeCtx<'_> {
     }
 }
 
+impl NativeCtx<'_> {
+    /// A boolean parameter.
+    pub fn flag(&self, name: &str) -> PolarsResult<bool> {
+        match self.params.get(name) {
+            Some(ParamValue::Bool(b)) => Ok(*b),
+            _ => Err(polars_err!(ComputeError: "boolean param {name} is missing")),
+        }
+    }
+}
+
 /// A native rule: builds the lazy query returning the finding contract's columns.
 pub type NativeFn = fn(&NativeCtx) -> PolarsResult<LazyFrame>;
 
