@@ -24,7 +24,7 @@ for variant in attacks quiet; do
     extra=()
     [ "$variant" = quiet ] && extra=(--no-attacks)
     "$bin" -q generate --out "$dir/$variant-tree" --users "$users" --days "$days" --rate 8 \
-      --formats azure-monitor --noise "${extra[@]}"
+      --formats azure-monitor --noise ${extra[@]+"${extra[@]}"}
     "$bin" -q ingest "$dir/$variant-tree" --out "$dir/$variant-ds"
     touch "$dir/$variant.done"
   fi
@@ -33,9 +33,9 @@ for variant in attacks quiet; do
     flags=()
     [ "$mode" = no-baseline ] && flags=(--no-baseline)
     set +e
-    /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$bin" -q analyze "$dir/$variant-ds" --out "$out" --force "${flags[@]}"
+    /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$bin" -q analyze "$dir/$variant-ds" --out "$out" --force ${flags[@]+"${flags[@]}"}
     set -e
-    read -r secs kb < "$dir/time.txt"
+    read -r secs kb < <(tail -n 1 "$dir/time.txt")
     echo "analyze $variant ($mode): ${secs} s, peak RSS $((kb / 1024)) MiB"
   done
 done
@@ -105,13 +105,16 @@ for variant in ["attacks", "quiet"]:
         print(f"high/critical incidents without an attack: {len(unexplained)}", *unexplained[:10], sep="\n  ")
         medium = sum(1 for i in inc if i["severity"] == "medium")
         print(f"medium incidents: {medium}")
+        # each finding counted once, on the first noise event it is about (not an attack)
         on_noise = collections.Counter()
         for f in dets:
             p, ip = cells(f["principals"]), cells(f["ips"])
-            for n in noise:
-                if about(n, p, ip) and not any(about(s, p, ip) for s in scen):
-                    on_noise[(n["name"], f["rule_id"], f["severity"])] += 1
-        print("detection findings on noise / benign events:", sum(on_noise.values()))
+            if any(about(s, p, ip) for s in scen):
+                continue
+            hit = next((n for n in noise if about(n, p, ip)), None)
+            if hit is not None:
+                on_noise[(hit["name"], f["rule_id"], f["severity"])] += 1
+        print("detection findings on noise / benign events (each counted once):", sum(on_noise.values()))
         for (n, r, s), c in sorted(on_noise.items(), key=lambda kv: -kv[1])[:15]:
             print(f"  {n}: {r} {s} x{c}")
 PY

@@ -111,8 +111,15 @@ fn evidence_values(f: &Finding, key: &str) -> Vec<String> {
     .collect()
 }
 
-/// Group the detection findings into incidents. `privileged` holds privileged UPNs.
-pub fn correlate(findings: &[Finding], spec: &Spec, privileged: &BTreeSet<String>) -> Vec<Incident> {
+/// Group the detection findings into incidents. `privileged` holds privileged UPNs;
+/// `shared_ips` are addresses that never link findings on their own — the tenant's trusted
+/// egress (offices, VPN, learned shared egress), where unrelated users meet all day.
+pub fn correlate(
+    findings: &[Finding],
+    spec: &Spec,
+    privileged: &BTreeSet<String>,
+    shared_ips: &BTreeSet<String>,
+) -> Vec<Incident> {
     let dets: Vec<&Finding> = findings.iter().filter(|f| f.kind == Kind::Detection).collect();
     let window = spec.window_hours * 3_600_000_000;
 
@@ -134,7 +141,10 @@ pub fn correlate(findings: &[Finding], spec: &Spec, privileged: &BTreeSet<String
                     .ips
                     .iter()
                     .filter(|ip| {
-                        ip_principals.get(ip.as_str()).is_none_or(|p| p.len() <= spec.max_principals_per_ip)
+                        !shared_ips.contains(ip.as_str())
+                            && ip_principals
+                                .get(ip.as_str())
+                                .is_none_or(|p| p.len() <= spec.max_principals_per_ip)
                     })
                     .cloned()
                     .collect(),
@@ -203,8 +213,14 @@ fn build(mut fs: Vec<&Finding>, spec: &Spec, privileged: &BTreeSet<String>) -> I
     let stage_ix: BTreeSet<usize> = fs.iter().filter_map(|f| spec.stage_of(f)).collect();
     let initial = spec.stages.iter().position(|s| *s == spec.initial_access_until).unwrap_or(0);
     // Progress means moving *from* initial access (or credential access) to later stages;
-    // an admin's routine changes (persistence-type findings alone) have not progressed.
-    let has_entry = stage_ix.iter().any(|&s| s <= initial);
+    // an admin's routine changes (persistence-type findings alone) have not progressed. The
+    // entry must be a real sign of access — at least medium, and the attacker got in — not a
+    // low "new source" note or an account that was only targeted.
+    let has_entry = fs.iter().any(|f| {
+        spec.stage_of(f).is_some_and(|s| s <= initial)
+            && f.severity >= Severity::Medium
+            && f.access == crate::detect::Access::GotIn
+    });
     let progressed = has_entry && stage_ix.iter().any(|&s| s > initial);
     // A privileged principal raises severity when there is a sign of compromise, not when
     // an administrator merely does administration.
@@ -320,7 +336,7 @@ mod tests {
                 Severity::Medium,
             ),
         ];
-        let inc = correlate(&findings, &spec, &BTreeSet::new());
+        let inc = correlate(&findings, &spec, &BTreeSet::new(), &BTreeSet::new());
         assert_eq!(inc.len(), 4);
         assert_eq!(inc[0].finding_ids, vec!["a", "b", "c"]);
         assert_eq!(inc[0].severity, Severity::Critical, "high raised: progressed past initial access");
@@ -328,7 +344,7 @@ mod tests {
         assert_eq!(inc[1].finding_ids, vec!["d"]);
         assert_eq!(inc[1].severity, Severity::Medium);
         let privileged: BTreeSet<String> = ["v@x".to_string(), "adm@x".to_string()].into();
-        let inc = correlate(&findings, &spec, &privileged);
+        let inc = correlate(&findings, &spec, &privileged, &BTreeSet::new());
         assert_eq!(inc[1].severity, Severity::High, "privileged principal with signs of compromise raises");
         assert_eq!(inc[2].finding_ids, vec!["g"]);
         assert_eq!(inc[2].severity, Severity::Medium, "an admin doing admin work is not raised");
@@ -342,6 +358,20 @@ mod tests {
             f("a", "R1", 0, &["u@x"], &["1.1.1.1"], "initial-access", Severity::Low),
             f("b", "R2", 5, &["v@x"], &["1.1.1.1"], "initial-access", Severity::Low),
         ];
-        assert_eq!(correlate(&findings, &spec, &BTreeSet::new()).len(), 2);
+        assert_eq!(correlate(&findings, &spec, &BTreeSet::new(), &BTreeSet::new()).len(), 2);
+    }
+
+    #[test]
+    fn the_tenants_own_egress_does_not_link_strangers() {
+        let spec = Spec::load(None).unwrap();
+        let findings = vec![
+            f("a", "R1", 0, &["u@x"], &["198.51.100.10"], "credential-access", Severity::High),
+            f("b", "R2", 5, &["v@x"], &["198.51.100.10"], "persistence", Severity::Medium),
+        ];
+        assert_eq!(correlate(&findings, &spec, &BTreeSet::new(), &BTreeSet::new()).len(), 1);
+        let office: BTreeSet<String> = ["198.51.100.10".to_string()].into();
+        let inc = correlate(&findings, &spec, &BTreeSet::new(), &office);
+        assert_eq!(inc.len(), 2, "two users behind the office NAT are two stories");
+        assert_eq!(inc[0].severity, Severity::High, "and neither is raised by the other's stage");
     }
 }

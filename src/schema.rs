@@ -605,6 +605,7 @@ pub mod enriched {
     pub const COUNTRY_IS_USUAL_FOR_USER: &str = "country_is_usual_for_user";
     pub const ASN_IS_USUAL_FOR_USER: &str = "asn_is_usual_for_user";
     pub const DEVICE_IS_USUAL_FOR_USER: &str = "device_is_usual_for_user";
+    pub const IP_IS_OWN_FOR_USER: &str = "ip_is_own_for_user";
     pub const SOURCE_IS_USUAL_FOR_SP: &str = "source_is_usual_for_sp";
     pub const TARGET_IS_AUTOMATION: &str = "target_is_automation";
     pub const ROLE_NAME: &str = "role_name";
@@ -651,6 +652,11 @@ pub mod enriched {
                     c(COUNTRY_IS_USUAL_FOR_USER, "bool", "the country is one of this user's usual countries"),
                     c(ASN_IS_USUAL_FOR_USER, "bool", "the network (ASN) is one of this user's usual networks"),
                     c(DEVICE_IS_USUAL_FOR_USER, "bool", "the device is one of this user's usual devices"),
+                    c(
+                        IP_IS_OWN_FOR_USER,
+                        "bool",
+                        "this exact address served the user's successful sign-ins on at least two days, the first before this row (their home, office or phone; an attacker's address has no history before its attack)",
+                    ),
                     c(SOURCE_IS_USUAL_FOR_SP, "bool", "service-principal sign-in from one of the principal's usual networks or ASNs"),
                 ]);
             }

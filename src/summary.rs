@@ -38,6 +38,26 @@ pub fn ingest(r: &IngestReport) -> String {
         "records: {} = {} loaded + {} duplicate + {} rejected + {} skipped (unmodelled categories)",
         t.records, t.loaded, t.duplicate, t.rejected, t.skipped
     );
+    // How files had to be read (encodings, PowerShell truncation): said once per kind, with
+    // how many files, so a UTF-16 tree does not print a line per file.
+    let mut notes: std::collections::BTreeMap<String, (usize, String)> = Default::default();
+    for e in r.inputs.iter().flat_map(|i| &i.entries) {
+        for n in &e.notes {
+            let kind: String = n.chars().skip_while(|c| c.is_ascii_digit()).take(60).collect();
+            let entry = notes.entry(kind).or_insert((0, e.name.clone()));
+            entry.0 += 1;
+        }
+    }
+    for (kind, (files, example)) in notes {
+        let advice = kind.contains("truncated");
+        let _ = writeln!(
+            s,
+            "{}: {} file(s), e.g. {example}: {}…",
+            if advice { "warning" } else { "note" },
+            files,
+            kind.trim()
+        );
+    }
     for (cat, n) in &r.skipped_categories {
         let _ = writeln!(s, "note: {n} records of category {cat} skipped (not modelled)");
     }

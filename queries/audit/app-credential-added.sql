@@ -10,7 +10,9 @@
 --   ("Update application – Certificates and secrets management", "Add service principal
 --   credentials") by a user. Routine rolls by the Managed Service Identity app are ignored.
 --   High when the actor's IP is a hosting network or on an intel list, or the user agent is
---   a tool or HTTP library.
+--   a tool or HTTP library; low when the actor registered the application themselves in the
+--   window (a developer's own app) or its credentials are renewed by routine automation;
+--   medium otherwise. Updates that only remove a key (the key list shrank) do not count.
 -- why: >-
 --   A secret added to an existing app is the quietest persistence in Entra: it survives
 --   password resets and MFA, and acts with every permission the app holds.
@@ -22,18 +24,39 @@
 --   - Developers rotating their own app secrets; CI pipelines adding certificates
 -- catalog: [APP-CRED-ADD]
 -- ---
-SELECT time AS first_seen,
-       time AS last_seen,
-       actor_upn AS principals,
-       ip_address AS ips,
+WITH adds AS (
+  SELECT *,
+         -- "name/KeyDescription: [old keys] -> [new keys]"
+         SPLIT_PART(SPLIT_PART(changes, 'KeyDescription: ', 2), ' -> ', 1) AS old_keys,
+         SPLIT_PART(SPLIT_PART(changes, 'KeyDescription: ', 2), ' -> ', 2) AS new_keys
+  FROM audits
+  WHERE result = 'success'
+    AND (activity LIKE 'Update application%Certificates and secrets management%'
+         OR activity = 'Add service principal credentials')
+    AND actor_type = 'user'
+),
+-- applications the same person registered in the window: a developer's own app
+own_apps AS (
+  SELECT DISTINCT actor_upn, target_id FROM audits
+  WHERE activity = 'Add application' AND result = 'success' AND actor_upn IS NOT NULL AND target_id IS NOT NULL
+)
+SELECT a.time AS first_seen,
+       a.time AS last_seen,
+       a.actor_upn AS principals,
+       a.ip_address AS ips,
        1 AS evidence_count,
-       CONCAT(COALESCE(actor_upn, actor_app_name, 'unknown actor'), ' added a credential to ',
-              COALESCE(target_name, target_id, 'an application'), ' (', activity, ')') AS summary,
-       CASE WHEN ip_is_hosting OR ip_intel IS NOT NULL OR ua_tool IS NOT NULL THEN 'high' ELSE 'medium' END AS severity,
-       id AS record_ids,
-       target_name AS app, target_id AS app_object_id, user_agent, changes
-FROM audits
-WHERE result = 'success'
-  AND (activity LIKE 'Update application%Certificates and secrets management%'
-       OR activity = 'Add service principal credentials')
-  AND actor_type = 'user'
+       CONCAT(COALESCE(a.actor_upn, a.actor_app_name, 'unknown actor'), ' added a credential to ',
+              COALESCE(a.target_name, a.target_id, 'an application'), ' (', a.activity, ')',
+              CASE WHEN o.target_id IS NOT NULL THEN '; an application they registered in the window' ELSE '' END) AS summary,
+       CASE WHEN a.ip_is_hosting OR a.ip_intel IS NOT NULL OR a.ua_tool IS NOT NULL THEN 'high'
+            WHEN o.target_id IS NOT NULL OR a.target_is_automation THEN 'low'
+            ELSE 'medium' END AS severity,
+       a.id AS record_ids,
+       a.target_name AS app, a.target_id AS app_object_id, a.user_agent, a.changes,
+       o.target_id IS NOT NULL AS own_app
+FROM adds a
+LEFT JOIN own_apps o ON o.actor_upn = a.actor_upn AND o.target_id = a.target_id
+WHERE a.activity = 'Add service principal credentials'
+   OR a.changes IS NULL
+   OR NOT a.changes LIKE '%KeyDescription%'
+   OR LENGTH(a.new_keys) > LENGTH(a.old_keys)

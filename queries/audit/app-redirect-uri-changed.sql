@@ -11,8 +11,11 @@
 --   (LogoutUrl). Each added URL is checked: non-HTTPS (http://), wildcard (*), localhost or
 --   loopback, and an external host (not the initiator's own UPN domain or a subdomain of it, the
 --   offline stand-in for "a domain the tenant owns"). High when a redirect or App ID URI gains a
---   flagged URL; medium for other redirect / App ID URI additions; low when only the logout URL
---   changed. Removals alone do not fire. Not implemented: DNS resolution for dangling domains.
+--   wildcard, non-HTTPS or external URL, or the change came from a hosting / intel-listed
+--   address or a tool; medium when it gains only a localhost URL; low for URLs on the tenant's
+--   own domain, for logout-URL changes, and for any change a developer makes to an application
+--   they registered themselves in the window (unless from a suspicious source). Removals
+--   alone do not fire. Not implemented: DNS resolution for dangling domains.
 -- why: >-
 --   Whoever controls a registered redirect URI receives the authorization codes and tokens users
 --   issue to the app: an added attacker URL (or a dangling one re-registered by an attacker)
@@ -89,12 +92,23 @@ per_change AS (
          STRING_AGG(DISTINCT url, ';' ORDER BY url) AS added_urls,
          MAX(CASE WHEN kind <> 'logout URL' THEN 1 ELSE 0 END) = 1 AS redirect_or_app_id,
          MAX(CASE WHEN kind <> 'logout URL' AND (non_https OR wildcard OR loopback OR external_host) THEN 1 ELSE 0 END) = 1 AS flagged,
+         MAX(CASE WHEN kind <> 'logout URL' AND (non_https OR wildcard OR external_host) THEN 1 ELSE 0 END) = 1 AS dangerous,
          MAX(CASE WHEN non_https THEN 'non-HTTPS' END) AS f1,
          MAX(CASE WHEN wildcard THEN 'wildcard' END) AS f2,
          MAX(CASE WHEN loopback THEN 'localhost' END) AS f3,
          STRING_AGG(DISTINCT external_label, ', ' ORDER BY external_label) AS f4
   FROM (SELECT *, CASE WHEN external_host THEN CONCAT('external host ', host) END AS external_label FROM added)
   GROUP BY id
+),
+-- applications the same person registered in the window: a developer's own app
+own_apps AS (
+  SELECT DISTINCT actor_upn, target_id FROM audits
+  WHERE activity = 'Add application' AND result = 'success' AND actor_upn IS NOT NULL AND target_id IS NOT NULL
+),
+rated AS (
+  SELECT c.*, o.target_id IS NOT NULL AS own_app
+  FROM per_change c
+  LEFT JOIN own_apps o ON o.actor_upn = c.actor_upn AND o.target_id = c.app_object_id
 )
 SELECT time AS first_seen,
        time AS last_seen,
@@ -103,9 +117,12 @@ SELECT time AS first_seen,
        1 AS evidence_count,
        CONCAT(COALESCE(actor, 'unknown actor'), ' added ', added_urls, ' (', kinds, ') to ', COALESCE(app, app_object_id, 'an application'),
               CASE WHEN CONCAT_WS(', ', f1, f2, f3, f4) <> '' THEN CONCAT(': ', CONCAT_WS(', ', f1, f2, f3, f4)) ELSE '' END) AS summary,
-       CASE WHEN redirect_or_app_id AND (flagged OR suspicious_source) THEN 'high'
-            WHEN redirect_or_app_id THEN 'medium'
+       CASE WHEN suspicious_source AND redirect_or_app_id THEN 'high'
+            WHEN own_app THEN 'low'
+            WHEN redirect_or_app_id AND dangerous THEN 'high'
+            WHEN redirect_or_app_id AND flagged THEN 'medium'
             ELSE 'low' END AS severity,
        id AS record_ids,
-       app, app_object_id, kinds, added_urls, CONCAT_WS(', ', f1, f2, f3, f4) AS url_flags, activity, user_agent
-FROM per_change
+       app, app_object_id, kinds, added_urls, CONCAT_WS(', ', f1, f2, f3, f4) AS url_flags, own_app, activity,
+       user_agent
+FROM rated

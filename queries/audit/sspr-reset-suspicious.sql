@@ -13,7 +13,8 @@
 --   high when (a) and (b) coincide or the reset came from a hosting or intel-listed IP.
 --   (c) One actor resetting the passwords of at least min_targets distinct other accounts
 --   ("Reset password (by admin)", "Reset user password", "Reset password") within
---   window_minutes: high. Without sign-in logs in the export every self-service reset with an
+--   window_minutes: high when any of those resets came from an untrusted address, medium
+--   when all came from trusted ones (a helpdesk at the office on a busy morning). Without sign-in logs in the export every self-service reset with an
 --   initiator IP looks new; read (a) accordingly.
 -- why: >-
 --   SSPR with a method the attacker registered hands them the password; a compromised
@@ -23,7 +24,7 @@
 -- params:
 --   lookback_days: 30
 --   registration_hours: 4
---   min_targets: 3
+--   min_targets: 5
 --   window_minutes: 60
 -- false_positives:
 --   - A user resetting a forgotten password from home or a hotel for the first time
@@ -88,7 +89,7 @@ self_service AS (
 -- (c) admin resets: for every reset, the distinct targets the same actor reset in the
 -- following window_minutes
 admin_resets AS (
-  SELECT id, time, actor_upn, target_upn, ip_address
+  SELECT id, time, actor_upn, target_upn, ip_address, ip_is_trusted
   FROM audits
   WHERE result = 'success'
     AND activity IN ('Reset password (by admin)', 'Reset user password', 'Reset password')
@@ -96,7 +97,7 @@ admin_resets AS (
     AND actor_upn <> target_upn
 ),
 windows AS (
-  SELECT a.id AS anchor_id, b.id, b.time, b.actor_upn, b.target_upn, b.ip_address
+  SELECT a.id AS anchor_id, b.id, b.time, b.actor_upn, b.target_upn, b.ip_address, b.ip_is_trusted
   FROM admin_resets a
   JOIN admin_resets b ON a.actor_upn = b.actor_upn
   WHERE b.time >= a.time
@@ -107,7 +108,7 @@ bursts AS (
   HAVING COUNT(DISTINCT target_upn) >= {{min_targets}}
 ),
 burst_resets AS (
-  SELECT DISTINCT w.id, w.time, w.actor_upn, w.target_upn, w.ip_address
+  SELECT DISTINCT w.id, w.time, w.actor_upn, w.target_upn, w.ip_address, w.ip_is_trusted
   FROM windows w
   JOIN bursts b ON b.anchor_id = w.anchor_id
 ),
@@ -119,7 +120,8 @@ per_actor AS (
          COUNT(DISTINCT target_upn) AS targets,
          STRING_AGG(DISTINCT target_upn, ';' ORDER BY target_upn) AS target_list,
          STRING_AGG(DISTINCT ip_address, ';' ORDER BY ip_address) AS ips,
-         STRING_AGG(id, ';' ORDER BY id) AS record_ids
+         STRING_AGG(id, ';' ORDER BY id) AS record_ids,
+         MAX(CASE WHEN ip_is_trusted THEN 0 ELSE 1 END) AS untrusted
   FROM burst_resets
   GROUP BY actor_upn
 )
@@ -159,7 +161,7 @@ SELECT first_seen,
        CONCAT(actor_upn, ' reset the passwords of ', CAST(targets AS VARCHAR), ' accounts (',
               CAST(resets AS VARCHAR), ' resets within ', CAST({{window_minutes}} AS VARCHAR),
               '-minute windows): ', target_list) AS summary,
-       'high' AS severity,
+       CASE WHEN untrusted = 1 THEN 'high' ELSE 'medium' END AS severity,
        record_ids,
        'bulk admin resets' AS pattern,
        target_list AS targets,

@@ -13,7 +13,9 @@
 --   accounts are listed as evidence, not as principals. Other lockouts give one finding per
 --   account and UTC day when there are at least min_lockouts of them, or when the account
 --   then signs in successfully from a locked-out address that is not trusted (someone got
---   the password right after all). High for a privileged or break-glass account; low when
+--   the password right after all) — unless that address is the account's own
+--   (ip_is_own_for_user: it served the account's successes on two days before the lockout;
+--   the user's stuck phone at home, then the user). High for a privileged or break-glass account; low when
 --   every lockout came from one address on one of the user's usual networks (their own
 --   phone or mail client with a stale password); medium otherwise.
 --   Windows are fixed, not the source's rolling 30-minute look-back.
@@ -37,7 +39,7 @@
 -- ---
 WITH locks AS (
   SELECT id, time, user_principal_name, ip_address, asn, app_display_name, country, ip_is_private,
-         ip_is_trusted, asn_is_usual_for_user,
+         ip_is_trusted, asn_is_usual_for_user, ip_is_own_for_user,
          user_is_privileged OR user_is_break_glass AS privileged,
          DIV(CAST(time AS BIGINT), {{mass_window_minutes}} * 60000000) AS bucket,
          STRFTIME(time, '%Y-%m-%d') AS day
@@ -97,7 +99,7 @@ got_in AS (
   SELECT l.user_principal_name, l.day, MIN(s.time) AS success_at
   FROM single l
   JOIN signins s ON s.user_principal_name = l.user_principal_name AND s.ip_address = l.ip_address
-  WHERE s.result = 'success' AND s.time > l.time AND NOT l.ip_is_trusted
+  WHERE s.result = 'success' AND s.time > l.time AND NOT l.ip_is_trusted AND NOT l.ip_is_own_for_user
     AND CAST(s.time AS BIGINT) - CAST(l.time AS BIGINT) <= 86400000000
   GROUP BY l.user_principal_name, l.day
 ),

@@ -11,7 +11,8 @@
 --   outside the success IP's /16 (first two octets; first two hextets for IPv6). Failures
 --   with code 50140, the text "Other", or an interrupt code (50074, 50076 …: the portal shows
 --   those as interrupted, not failed) are ignored, as are failing IPs on the trusted list and
---   the noisy apps Office 365 Exchange Online and Skype for Business Online. One finding per
+--   the noisy apps Office 365 Exchange Online and Skype for Business Online, and failing IPs
+--   on one of the account's usual networks (its own home or carrier). One finding per
 --   account and failing IP.
 -- why: >-
 --   The account is in use from one network while another network is trying its password:
@@ -29,7 +30,7 @@
 -- ---
 WITH base AS (
   SELECT id, time, user_principal_name, app_display_name, category, ip_address, country, error_code,
-         failure_reason, result, ip_is_trusted,
+         failure_reason, result, ip_is_trusted, asn_is_usual_for_user,
          -- the /16 (IPv4) or first two hextets (IPv6) of the client address
          CASE WHEN ip_address LIKE '%:%'
               THEN CONCAT(SPLIT_PART(ip_address, ':', 1), ':', SPLIT_PART(ip_address, ':', 2))
@@ -48,6 +49,8 @@ bad AS (
   WHERE result = 'failure' AND error_code <> 50140
     AND LOWER(COALESCE(failure_reason, '')) <> 'other'
     AND NOT ip_is_trusted
+    -- the user's own network (home ISP, carrier): their phone mistyping, not a stranger
+    AND NOT asn_is_usual_for_user
 ),
 pairs AS (
   SELECT o.user_principal_name, o.app_display_name, o.id AS ok_id, o.time AS ok_time, o.ip_address AS ok_ip,

@@ -32,7 +32,8 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
     let (mut findings, runs) = run::run(&catalog, &loaded.enriched, &loaded.knowledge.policy, &opts)?;
     let rules_secs = t.elapsed().as_secs_f64();
     let duet_outcome = answers.as_ref().map(|a| duet::apply(&mut findings, a));
-    let incidents = correlate::correlate(&findings, &spec, &loaded.enriched.privileged_users);
+    let shared = crate::enrich::trusted_among(&loaded.knowledge, findings.iter().flat_map(|f| f.ips.iter()));
+    let incidents = correlate::correlate(&findings, &spec, &loaded.enriched.privileged_users, &shared);
     let actions = remediate::plan(&incidents, &findings);
     let records = timeline::records(&findings, &loaded.enriched)?;
     let events = timeline::events(&incidents, &findings, &records);

@@ -208,17 +208,56 @@ fn collect_signals(
         .explode(cols(["users"]), EXPLODE)
         .collect()?;
     let (ips, ts, users) = (strs(&spray, "ip")?, ints(&spray, "t")?, strs(&spray, "users")?);
+    let mut spray_start: BTreeMap<String, i64> = BTreeMap::new();
     for ((ip, t), u) in ips.iter().zip(&ts).zip(&users) {
         if let (Some(ip), Some(t)) = (ip, t) {
             s.add_ip(ip, *t, "password-spray burst", false);
+            let e = spray_start.entry(ip.clone()).or_insert(*t);
+            *e = (*e).min(*t);
             if let Some(u) = u {
                 s.ip_users.entry(ip.clone()).or_default().insert(u.clone());
-                s.add_user(u, *t);
+            }
+        }
+    }
+    // A sprayed account is only targeted; the accounts whose password the spraying address
+    // then validated (a success, an MFA interrupt, a CA block) are the ones whose later new
+    // places must not be learned. (Tainting every account that mistyped once behind a
+    // carrier NAT would unlearn half the tenant.)
+    if !spray_start.is_empty() {
+        let ok = Series::new("ok".into(), fingerprint::FIRST_FACTOR_OK_CODES);
+        let addrs: Vec<String> = spray_start.keys().cloned().collect();
+        let validated = user_signins(si)
+            .filter(
+                col("error_code").is_in(lit(ok).implode(false), false).and(super::in_list(col("ip"), &addrs)),
+            )
+            .select([col("upn"), col("ip"), col("t")])
+            .collect()?;
+        for ((u, ip), t) in
+            strs(&validated, "upn")?.iter().zip(strs(&validated, "ip")?).zip(ints(&validated, "t")?)
+        {
+            let (Some(u), Some(ip), Some(t)) = (u, ip, t) else { continue };
+            if spray_start.get(&ip).is_some_and(|start| t >= *start) {
+                s.add_user(u, t);
             }
         }
     }
 
-    // Brute-force bursts: one account failing many times within 20 minutes.
+    // Brute-force bursts: one account failing many times within 20 minutes — unless from an
+    // address the account had already signed in from successfully before the burst, and on
+    // several days: its own phone or mail client stuck on an old password, not someone
+    // guessing it (an attacker's address has no successes before its own burst).
+    let own = user_signins(si)
+        .filter(col("result").eq(lit("success")).and(col("ip").is_not_null()))
+        .group_by([col("upn"), col("ip")])
+        .agg([col("day").n_unique().alias("days"), col("t").min().alias("first")])
+        .filter(col("days").gt_eq(lit(2)))
+        .collect()?;
+    let own: BTreeMap<(String, String), i64> = strs(&own, "upn")?
+        .into_iter()
+        .zip(strs(&own, "ip")?)
+        .zip(ints(&own, "first")?)
+        .filter_map(|((u, i), f)| Some(((u?, i?), f?)))
+        .collect();
     let brute = fails
         .with_column(bucket)
         .group_by([col("upn"), col("bucket")])
@@ -228,13 +267,13 @@ fn collect_signals(
         .collect()?;
     let (upns, ts, ips) = (strs(&brute, "upn")?, ints(&brute, "t")?, strs(&brute, "ip")?);
     for ((u, t), ip) in upns.iter().zip(&ts).zip(&ips) {
-        if let (Some(u), Some(t)) = (u, t) {
-            s.add_user(u, *t);
-            if let Some(ip) = ip {
-                s.add_ip(ip, *t, "brute-force burst", false);
-                s.ip_users.entry(ip.clone()).or_default().insert(u.clone());
-            }
+        let (Some(u), Some(t), Some(ip)) = (u, t, ip) else { continue };
+        if own.get(&(u.clone(), ip.clone())).is_some_and(|first| first < t) {
+            continue;
         }
+        s.add_user(u, *t);
+        s.add_ip(ip, *t, "brute-force burst", false);
+        s.ip_users.entry(ip.clone()).or_default().insert(u.clone());
     }
 
     // Risky sign-ins and Identity Protection detections.
@@ -353,6 +392,20 @@ fn ip_stats(si: &LazyFrame) -> Result<BTreeMap<String, IpStats>> {
     Ok(out)
 }
 
+/// Distinct users with a successful sign-in per network (ASN).
+fn asn_user_counts(si: &LazyFrame) -> Result<BTreeMap<i64, u32>> {
+    let df = user_signins(si)
+        .filter(col("result").eq(lit("success")).and(col("asn").is_not_null()))
+        .group_by([col("asn")])
+        .agg([col("upn").n_unique().alias("users")])
+        .collect()?;
+    Ok(ints(&df, "asn")?
+        .into_iter()
+        .zip(ints(&df, "users")?)
+        .filter_map(|(a, u)| Some((a?, u? as u32)))
+        .collect())
+}
+
 fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
@@ -381,7 +434,9 @@ pub fn learn(tables: &BTreeMap<Table, LazyFrame>, intel: &[Indicator]) -> Result
         _ => 0,
     };
     let min_days = limits::MIN_DAYS.min(window_days.max(1));
-    let habit_days = limits::HABIT_DAYS.min(window_days.max(1));
+    // A habit is something seen on more than one day: an export shorter than that teaches no
+    // one's habits (else the attack in a one-day export would become its victim's "usual").
+    let habit_days = limits::HABIT_DAYS;
     let signals = collect_signals(tables, &si, intel)?;
     let stats = ip_stats(&si)?;
     let active = b.active_users as f64;
@@ -403,13 +458,24 @@ pub fn learn(tables: &BTreeMap<Table, LazyFrame>, intel: &[Indicator]) -> Result
         .map(|(ip, (t, why, _))| (ip.as_str(), (*t, why.as_str())))
         .collect();
     // Networks first signalled at a time: later first sightings from them are not learned.
-    let mut tainted_asn: BTreeMap<i64, i64> = BTreeMap::new();
+    // A network that many of the tenant's users sign in from (a national ISP, a mobile
+    // carrier) is not handed to the attacker by one bad address in it: there the taint holds
+    // only for the accounts that address touched, or one stuck mail client at one home would
+    // erase the home network of every customer of that ISP.
+    let mut tainted_asn: BTreeMap<i64, (i64, BTreeSet<&str>)> = BTreeMap::new();
     for (ip, (t, _)) in &tainted {
         if let Some(asn) = stats.get(*ip).and_then(|s| s.asn) {
-            let e = tainted_asn.entry(asn).or_insert(*t);
-            *e = (*e).min(*t);
+            let e = tainted_asn.entry(asn).or_insert((*t, BTreeSet::new()));
+            e.0 = e.0.min(*t);
+            e.1.extend(signals.ip_users.get(*ip).into_iter().flatten().map(String::as_str));
         }
     }
+    let asn_users = asn_user_counts(&si)?;
+    let asn_refused = |asn: i64, upn: &str, first: i64| {
+        tainted_asn.get(&asn).is_some_and(|(t, users)| {
+            first >= *t && (asn_users.get(&asn).copied().unwrap_or(0) < egress_users || users.contains(upn))
+        })
+    };
 
     // 1. Shared egress: addresses, then non-hosting /24 and /48 prefixes.
     let mut egress = Vec::new();
@@ -604,12 +670,12 @@ pub fn learn(tables: &BTreeMap<Table, LazyFrame>, intel: &[Indicator]) -> Result
                     "asn" => {
                         let asn: i64 = v.parse().unwrap_or(0);
                         d >= habit_days
-                            && tainted_asn.get(&asn).is_none_or(|t| f < *t)
+                            && !asn_refused(asn, u, f)
                             && (managed || fingerprint::hosting_provider(asn).is_none())
                     }
                     _ => {
                         (managed && d >= habit_days)
-                            || d >= limits::DEVICE_DAYS_UNMANAGED.min(window_days.max(1))
+                            || d >= limits::DEVICE_DAYS_UNMANAGED.min(window_days).max(habit_days)
                     }
                 };
             if !keep {

@@ -99,6 +99,12 @@ impl Enriched {
     }
 }
 
+/// The addresses among `ips` inside the trusted networks in force (policy or learned).
+pub fn trusted_among<'a>(kn: &Knowledge, ips: impl Iterator<Item = &'a String>) -> BTreeSet<String> {
+    let nets: Vec<net::Cidr> = kn.policy.trusted_ips.iter().filter_map(|c| net::Cidr::parse(c)).collect();
+    ips.filter(|ip| net::parse_ip(ip).is_some_and(|a| nets.iter().any(|c| c.contains(a)))).cloned().collect()
+}
+
 /// `expr IN values`, false for nulls and for an empty list.
 pub fn in_list(expr: Expr, values: &[String]) -> Expr {
     if values.is_empty() {
@@ -236,6 +242,36 @@ fn user_dim(
         ],
     )?
     .lazy())
+}
+
+/// Mark each sign-in whose address already served this user's successful sign-ins on at
+/// least two days, the first of them before this row: the user's own home, office or phone.
+/// A stuck mail client failing from there is the user; an attacker's address has no such
+/// history before its own attack. Computed over distinct (user, address) pairs.
+fn own_addresses(signins: LazyFrame, raw: &LazyFrame) -> LazyFrame {
+    let own = raw
+        .clone()
+        .filter(
+            col("result")
+                .eq(lit("success"))
+                .and(col("user_principal_name").is_not_null())
+                .and(col("ip_address").is_not_null()),
+        )
+        .group_by([col("user_principal_name"), col("ip_address")])
+        .agg([
+            col("time").min().alias("__own_first"),
+            col("time").cast(DataType::Date).n_unique().alias("__own_days"),
+        ])
+        .filter(col("__own_days").gt_eq(lit(2u32)));
+    signins
+        .join(
+            own,
+            [col("user_principal_name"), col("ip_address")],
+            [col("user_principal_name"), col("ip_address")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(col("__own_first").lt(col("time")).fill_null(lit(false)).alias(e::IP_IS_OWN_FOR_USER))
+        .drop(cols(["__own_first", "__own_days"]))
 }
 
 /// Distinct (app id, ip, asn) of service-principal sign-ins with whether the source is one
@@ -407,7 +443,8 @@ pub fn enrich(
         .left_join(uas.clone(), col("user_agent"), col("user_agent"));
     let signins = join2(signins, user_country, "country");
     let signins = join2(signins, user_asn, "asn");
-    let signins = join2(signins, user_device, "device_id")
+    let signins = join2(signins, user_device, "device_id");
+    let signins = own_addresses(signins, &tables[&Table::SignIns])
         .join(
             sp_sources,
             [col("app_id"), col("ip_address"), col("asn")],

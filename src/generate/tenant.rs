@@ -560,11 +560,12 @@ impl Tenant {
 
     fn build_people(&mut self, rng: &mut Rng, members: usize) {
         let mut used = std::collections::BTreeSet::new();
+        let mut homes = std::collections::BTreeSet::new();
         let admin_roles = admin_roles(members);
         for i in 0..members {
             let kind = if i < admin_roles.len() { PersonKind::Admin } else { PersonKind::Member };
             let role = admin_roles.get(i).copied();
-            let p = self.member(rng, &mut used, kind, role);
+            let p = self.member(rng, &mut used, &mut homes, kind, role);
             self.people.push(p);
         }
         for i in 0..(members / 20).max(3) {
@@ -573,11 +574,18 @@ impl Tenant {
         }
         for n in 1..=2 {
             let upn = format!("breakglass0{n}@{INITIAL_DOMAIN}");
-            let p = self.service_account(rng, &upn, &format!("Break Glass 0{n}"), PersonKind::BreakGlass);
+            let p = self.service_account(
+                rng,
+                &mut homes,
+                &upn,
+                &format!("Break Glass 0{n}"),
+                PersonKind::BreakGlass,
+            );
             self.people.push(p);
         }
         let p = self.service_account(
             rng,
+            &mut homes,
             &format!("oliver.grant@{DOMAIN}"),
             "Oliver Grant",
             PersonKind::Disabled,
@@ -589,6 +597,7 @@ impl Tenant {
         &self,
         rng: &mut Rng,
         used: &mut std::collections::BTreeSet<String>,
+        homes: &mut std::collections::BTreeSet<String>,
         kind: PersonKind,
         role: Option<(&'static str, &'static str)>,
     ) -> Person {
@@ -618,7 +627,7 @@ impl Tenant {
             home_tenant_name: s(TENANT_NAME),
         });
         let home = rng.pick(spec.homes);
-        let home_ip = home_ip(rng);
+        let home_ip = home_ip(rng, homes);
         let home_net = net(
             &home_ip,
             *rng.pick(spec.home_asns),
@@ -708,7 +717,14 @@ impl Tenant {
         }
     }
 
-    fn service_account(&self, rng: &mut Rng, upn: &str, display: &str, kind: PersonKind) -> Person {
+    fn service_account(
+        &self,
+        rng: &mut Rng,
+        homes: &mut std::collections::BTreeSet<String>,
+        upn: &str,
+        display: &str,
+        kind: PersonKind,
+    ) -> Person {
         let user = Arc::new(User {
             id: rng.guid(),
             upn: s(upn),
@@ -717,7 +733,7 @@ impl Tenant {
             home_tenant: self.id,
             home_tenant_name: s(TENANT_NAME),
         });
-        let mut p = self.member(rng, &mut Default::default(), kind, None);
+        let mut p = self.member(rng, &mut Default::default(), homes, kind, None);
         p.user = user;
         p.office = 0;
         p.utc_offset_ms = OFFICES[0].utc_offset_h * MS_PER_HOUR;
@@ -964,13 +980,24 @@ fn build_offices() -> Vec<Office> {
         .collect()
 }
 
-/// A home IP from 192.0.2.0/24 or 203.0.113.20-254 (203.0.113.10 is the VPN).
-fn home_ip(rng: &mut Rng) -> String {
-    if rng.chance(0.5) {
+/// A home IP from 192.0.2.0/24 or 203.0.113.20-254 (203.0.113.10 is the VPN), one household
+/// per address: once those few hundred are taken, from the 198.18.0.0/15 benchmarking range.
+/// (Homes sharing an address across cities would make a residential IP look like an office
+/// NAT to the baseline, which no real tenant shows.)
+fn home_ip(rng: &mut Rng, homes: &mut std::collections::BTreeSet<String>) -> String {
+    let ip = if rng.chance(0.5) {
         format!("192.0.2.{}", rng.range(1, 130))
     } else {
         format!("203.0.113.{}", rng.range(20, 254))
-    }
+    };
+    let ip = if homes.contains(&ip) {
+        let n = homes.len();
+        format!("198.{}.{}.{}", 18 + n / 65_536, (n / 256) % 256, n % 256)
+    } else {
+        ip
+    };
+    homes.insert(ip.clone());
+    ip
 }
 
 fn browser(rng: &mut Rng, os: &str) -> (String, String) {

@@ -91,11 +91,20 @@ pub struct EntryAcc {
     report: EntryReport,
     rejects: Vec<Reject>,
     unknown: u64,
+    /// Records cut by ConvertTo-Json's default depth.
+    ps_truncated: u64,
     /// (style, container, "style_container") of the last record.
     last_format: (&'static str, String, String),
 }
 
 const SNIPPET_BYTES: usize = 500;
+
+/// Whether a record was cut by PowerShell's ConvertTo-Json (default depth 2): its nested
+/// objects are then the .NET type names of the Graph SDK models.
+fn ps_truncated(raw: &[u8]) -> bool {
+    const MARKS: [&[u8]; 2] = [b"\"Microsoft.Graph.PowerShell.Models.", b"\"System.Collections.Hashtable\""];
+    MARKS.iter().any(|m| raw.windows(m.len()).any(|w| w == *m))
+}
 
 fn snippet(bytes: &[u8]) -> String {
     let mut end = bytes.len().min(SNIPPET_BYTES);
@@ -113,6 +122,7 @@ impl EntryAcc {
             report: EntryReport { name: name.to_string(), bytes, ..Default::default() },
             rejects: Vec::new(),
             unknown: 0,
+            ps_truncated: 0,
             last_format: ("", String::new(), String::new()),
         }
     }
@@ -143,6 +153,9 @@ impl EntryAcc {
         raw: &[u8],
     ) {
         self.report.records += 1;
+        if ps_truncated(raw) {
+            self.ps_truncated += 1;
+        }
         let kind = classify(env);
         // The label changes rarely within a file: rebuild it only when it does.
         let st = style(env);
@@ -204,7 +217,15 @@ impl EntryAcc {
         });
     }
 
-    pub fn finish(self) -> EntryOutput {
+    pub fn finish(mut self) -> EntryOutput {
+        if self.ps_truncated > 0 {
+            self.report.notes.push(format!(
+                "{} record(s) truncated by ConvertTo-Json -Depth (or Export-Csv): nested fields became \
+                 .NET type names (Microsoft.Graph.PowerShell.Models.…) and are empty here; re-export \
+                 with ConvertTo-Json -Depth 10",
+                self.ps_truncated
+            ));
+        }
         EntryOutput {
             report: self.report,
             frames: self.builders.finish(),

@@ -35,6 +35,16 @@ fn norm(h: &str) -> String {
 /// downloads, whose four sign-in files share one header.
 pub fn read(buf: &[u8], file_name: &str, acc: &mut EntryAcc) {
     let buf = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
+    // Windows PowerShell's Export-Csv writes `#TYPE <.NET type>` above the header unless
+    // told -NoTypeInformation: skip it, keeping line numbers and offsets true to the file.
+    let (buf, skipped_lines, skipped_bytes) = match buf.strip_prefix(b"#TYPE") {
+        Some(_) => {
+            let nl = buf.iter().position(|&b| b == b'\n').map_or(buf.len(), |i| i + 1);
+            acc.note("a PowerShell Export-Csv #TYPE line above the header was skipped");
+            (&buf[nl..], 1u64, nl as u64)
+        }
+        None => (buf, 0, 0),
+    };
     let mut rdr = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(buf);
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(str::to_string).collect(),
@@ -110,8 +120,9 @@ pub fn read(buf: &[u8], file_name: &str, acc: &mut EntryAcc) {
     let mut record = csv::StringRecord::new();
     loop {
         let pos = rdr.position().clone();
-        let line = pos.line() as i64;
-        let offset = pos.byte();
+        let line = (pos.line() + skipped_lines) as i64;
+        let local = pos.byte();
+        let offset = local + skipped_bytes;
         match rdr.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
@@ -121,12 +132,12 @@ pub fn read(buf: &[u8], file_name: &str, acc: &mut EntryAcc) {
                     Position::Line(line),
                     offset,
                     format!("unreadable CSV row ({e})"),
-                    &buf[offset as usize..end.max(offset as usize)],
+                    &buf[local as usize..end.max(local as usize)],
                 );
                 continue;
             }
         }
-        let raw = &buf[offset as usize..(rdr.position().byte() as usize).max(offset as usize)];
+        let raw = &buf[local as usize..(rdr.position().byte() as usize).max(local as usize)];
         if not_export {
             acc.unrecognised(Position::Line(line), offset, "no Entra log columns in the header", raw);
             continue;

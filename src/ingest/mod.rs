@@ -154,7 +154,7 @@ pub fn run(paths: &[PathBuf], opts: &Options, sink: &mut dyn Sink) -> Result<Ing
         let outcomes: Vec<(InputReport, Vec<EntryOutput>)> = batch
             .par_iter()
             .map(|f| {
-                let out = parse_file(f, &budget);
+                let out = guarded(f, || parse_file(f, &budget));
                 bar.inc(f.size);
                 out
             })
@@ -225,6 +225,35 @@ fn batches(files: &[InputFile], limit: u64) -> Vec<&[InputFile]> {
     out
 }
 
+/// Run a reader on one file so that a panic (a bug, or input nobody foresaw) costs only that
+/// file: it is reported in the manifest with the reason, and the run goes on.
+fn guarded(
+    f: &InputFile,
+    read: impl FnOnce() -> (InputReport, Vec<EntryOutput>),
+) -> (InputReport, Vec<EntryOutput>) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+        Ok(out) => out,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            let input = InputReport {
+                path: f.display.clone(),
+                bytes: f.size,
+                sha256: String::new(),
+                entries: Vec::new(),
+                skipped: Vec::new(),
+                error: Some(format!(
+                    "internal error while reading this file ({msg}); it was not loaded and the run went on — please report it"
+                )),
+            };
+            (input, Vec::new())
+        }
+    }
+}
+
 /// Read, hash, expand and parse one input file.
 fn parse_file(f: &InputFile, budget: &Budget) -> (InputReport, Vec<EntryOutput>) {
     let mut input = InputReport {
@@ -235,6 +264,14 @@ fn parse_file(f: &InputFile, budget: &Budget) -> (InputReport, Vec<EntryOutput>)
         skipped: Vec::new(),
         error: None,
     };
+    #[cfg(test)]
+    if f.display.ends_with("deliberate-panic.json") {
+        panic!("a deliberately panicking reader (test)");
+    }
+    if let Some(why) = &f.unreadable {
+        input.error = Some(why.clone());
+        return (input, Vec::new());
+    }
     let bytes = match std::fs::read(&f.path).with_context(|| format!("cannot read {}", f.display)) {
         Ok(b) => b,
         Err(e) => {
@@ -244,15 +281,26 @@ fn parse_file(f: &InputFile, budget: &Budget) -> (InputReport, Vec<EntryOutput>)
     };
     input.sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
     let mut entries = Vec::new();
+    let head: Vec<u8> = bytes.iter().take(64).copied().collect();
     if let Err(e) = source::expand(&f.display, bytes, 0, budget, &mut entries, &mut input.skipped) {
-        // A refused archive (bomb, corrupt) is refused whole: partial members would give a
-        // silently incomplete picture.
-        input.error = Some(format!("{e:#}"));
-        return (input, Vec::new());
+        // A refused archive (corrupt, truncated, a bomb) is refused whole — partial members
+        // would give a silently incomplete picture — and counted as a reject, so the
+        // reconciliation shows the loss.
+        let mut acc = EntryAcc::new(&f.display, f.size);
+        acc.reject(
+            accumulate::Position::Index(0),
+            0,
+            format!("the file could not be read as an archive or export: {e:#}; nothing in it was loaded"),
+            &head,
+        );
+        return (input, vec![acc.finish()]);
     }
     let mut outputs = Vec::new();
     for entry in entries {
         let mut acc = EntryAcc::new(&entry.name, entry.bytes.len() as u64);
+        for n in &entry.notes {
+            acc.note(n.clone());
+        }
         match entry.content {
             Content::Json => json::read(&entry.bytes, &mut acc),
             Content::Csv => csv::read(&entry.bytes, &entry.name, &mut acc),
@@ -380,4 +428,29 @@ fn totals(r: &IngestReport) -> Totals {
         }
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::MemorySink;
+
+    #[test]
+    fn a_panicking_reader_costs_one_file_and_the_run_goes_on() {
+        let dir = std::env::temp_dir().join(format!("entrascope-panic-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let good =
+            r#"{"id":"g1","createdDateTime":"2026-10-05T09:00:00Z","userPrincipalName":"a@x.example"}"#;
+        std::fs::write(dir.join("a-good.json"), good).unwrap();
+        std::fs::write(dir.join("deliberate-panic.json"), good.replace("g1", "g2")).unwrap();
+        let mut sink = MemorySink::default();
+        let r = run(std::slice::from_ref(&dir), &Options::default(), &mut sink).unwrap();
+        assert_eq!(r.totals.loaded, 1);
+        let bad = r.inputs.iter().find(|i| i.path.ends_with("deliberate-panic.json")).unwrap();
+        let err = bad.error.as_deref().unwrap();
+        assert!(err.contains("internal error") && err.contains("deliberately panicking"), "{err}");
+        assert_eq!(r.skipped_files().len(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

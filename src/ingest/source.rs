@@ -23,6 +23,9 @@ pub struct InputFile {
     /// walked relative path).
     pub display: String,
     pub size: u64,
+    /// Why the file (or directory) cannot be read, found while walking: listed as skipped
+    /// with this reason instead of stopping the run.
+    pub unreadable: Option<String>,
 }
 
 /// Walk the given paths into a sorted, de-duplicated list of files.
@@ -35,7 +38,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
         if meta.is_dir() {
             walk(p, &mut out).with_context(|| format!("walking directory {}", p.display()))?;
         } else {
-            out.push(InputFile { path: p.clone(), display: p.display().to_string(), size: meta.len() });
+            out.push(InputFile {
+                path: p.clone(),
+                display: p.display().to_string(),
+                size: meta.len(),
+                unreadable: None,
+            });
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
@@ -44,16 +52,33 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<InputFile>) -> Result<()> {
-    let mut entries: Vec<_> = fs::read_dir(dir)?.collect::<std::io::Result<_>>()?;
+    let unreadable = |path: &Path, e: std::io::Error| InputFile {
+        display: path.display().to_string(),
+        path: path.to_path_buf(),
+        size: 0,
+        unreadable: Some(format!("cannot read {}: {e}; check its permissions", path.display())),
+    };
+    let entries: Vec<_> = match fs::read_dir(dir) {
+        Ok(it) => it.filter_map(|e| e.ok()).collect(),
+        Err(e) => {
+            out.push(unreadable(dir, e));
+            return Ok(());
+        }
+    };
+    let mut entries = entries;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let path = e.path();
-        let ft = e.file_type()?;
+        let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {
             walk(&path, out)?;
         } else if ft.is_file() {
-            let size = e.metadata()?.len();
-            out.push(InputFile { display: path.display().to_string(), path, size });
+            match e.metadata().and_then(|m| fs::File::open(&path).map(|_| m.len())) {
+                Ok(size) => {
+                    out.push(InputFile { display: path.display().to_string(), path, size, unreadable: None })
+                }
+                Err(err) => out.push(unreadable(&path, err)),
+            }
         }
         // Symlinks are not followed: an export tree has none, and a loop would hang the walk.
     }
@@ -117,6 +142,8 @@ pub enum Content {
     Avro,
     Json,
     Csv,
+    /// UTF-16 text: transcoded, then sniffed again.
+    Utf16,
     Unknown,
 }
 
@@ -132,6 +159,9 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Content {
     }
     if bytes.starts_with(b"Obj\x01") {
         return Content::Avro;
+    }
+    if detect_encoding(bytes) != Encoding::Utf8 {
+        return Content::Utf16;
     }
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = text.iter().find(|b| !b.is_ascii_whitespace());
@@ -151,11 +181,95 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Content {
     }
 }
 
-/// A readable blob: a plain file, or a member of an archive.
+/// A readable blob: a plain file, or a member of an archive, as UTF-8.
 pub struct Entry {
     pub name: String,
     pub bytes: Vec<u8>,
     pub content: Content,
+    /// What was done to read it (transcoded from UTF-16, invalid UTF-8 replaced …).
+    pub notes: Vec<String>,
+}
+
+/// The text encoding of an export, from its byte-order mark or, without one, from the NUL
+/// pattern of UTF-16 (Windows PowerShell 5.1's `Out-File` and `>` write UTF-16LE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+}
+
+pub fn detect_encoding(bytes: &[u8]) -> Encoding {
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        return Encoding::Utf16Le;
+    }
+    if bytes.starts_with(&[0xFE, 0xFF]) {
+        return Encoding::Utf16Be;
+    }
+    // ASCII text in UTF-16 has a NUL in every other byte.
+    let head = &bytes[..bytes.len().min(512) & !1];
+    if head.len() >= 4 {
+        let pairs = head.len() / 2;
+        let nul_odd = head.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+        let nul_even = head.iter().step_by(2).filter(|b| **b == 0).count();
+        if nul_odd * 10 >= pairs * 9 && nul_even * 10 < pairs {
+            return Encoding::Utf16Le;
+        }
+        if nul_even * 10 >= pairs * 9 && nul_odd * 10 < pairs {
+            return Encoding::Utf16Be;
+        }
+    }
+    Encoding::Utf8
+}
+
+/// Text as UTF-8, and what it took: UTF-16 is transcoded (a byte-order mark dropped, an odd
+/// trailing byte and unpaired surrogates replaced), and invalid UTF-8 (a Windows-1252 portal
+/// download) is replaced with U+FFFD and counted — never a crash, never a silent loss.
+pub fn to_utf8(bytes: Vec<u8>) -> (Vec<u8>, Vec<String>) {
+    let mut notes = Vec::new();
+    let bytes = match detect_encoding(&bytes) {
+        Encoding::Utf8 => bytes,
+        enc => {
+            let le = enc == Encoding::Utf16Le;
+            let start =
+                if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) { 2 } else { 0 };
+            let units = bytes[start..].chunks(2).map(|c| match (c, le) {
+                ([a, b], true) => u16::from_le_bytes([*a, *b]),
+                ([a, b], false) => u16::from_be_bytes([*a, *b]),
+                _ => 0xFFFD,
+            });
+            let mut out = String::with_capacity(bytes.len() / 2);
+            let mut bad = 0usize;
+            for ch in char::decode_utf16(units) {
+                out.push(ch.unwrap_or_else(|_| {
+                    bad += 1;
+                    char::REPLACEMENT_CHARACTER
+                }));
+            }
+            notes.push(format!(
+                "transcoded from UTF-16{} (a Windows PowerShell 5.1 Out-File / > export){}",
+                if le { "LE" } else { "BE" },
+                if bad > 0 { format!("; {bad} unpaired surrogate(s) replaced") } else { String::new() }
+            ));
+            out.into_bytes()
+        }
+    };
+    if std::str::from_utf8(&bytes).is_ok() {
+        return (bytes, notes);
+    }
+    let mut text = String::with_capacity(bytes.len());
+    let mut replaced = 0usize;
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            replaced += 1;
+            text.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    notes.push(format!(
+        "{replaced} invalid UTF-8 sequence(s) replaced with U+FFFD (a Windows-1252 export?); the rest of the file was read"
+    ));
+    (text.into_bytes(), notes)
 }
 
 /// An entry that was not read, and why.
@@ -247,7 +361,16 @@ pub fn expand(
                 let mut e = e.with_context(|| format!("reading {name}"))?;
                 let member = String::from_utf8_lossy(&e.path_bytes()).into_owned();
                 let label = format!("{name}!{member}");
-                if !e.header().entry_type().is_file() {
+                let kind = e.header().entry_type();
+                if kind.is_dir() {
+                    continue;
+                }
+                if !kind.is_file() {
+                    // Hard and symbolic links, devices, FIFOs: never followed or read.
+                    skipped.push(Skipped {
+                        name: label,
+                        reason: format!("tar entry of type {kind:?} (not a regular file): not read"),
+                    });
                     continue;
                 }
                 if let Some(why) = unsafe_name(&member) {
@@ -270,7 +393,23 @@ pub fn expand(
             name: name.into(),
             reason: "not a recognised export (neither JSON, CSV nor an archive)".into(),
         }),
-        Content::Json | Content::Csv => out.push(Entry { name: name.into(), bytes, content }),
+        Content::Json | Content::Csv => {
+            let (bytes, notes) = to_utf8(bytes);
+            out.push(Entry { name: name.into(), bytes, content, notes })
+        }
+        Content::Utf16 => {
+            let (text, notes) = to_utf8(bytes);
+            let content = sniff(name, &text);
+            match content {
+                Content::Json | Content::Csv => {
+                    out.push(Entry { name: name.into(), bytes: text, content, notes })
+                }
+                _ => skipped.push(Skipped {
+                    name: name.into(),
+                    reason: "UTF-16 text that is neither JSON nor CSV: not a recognised export".into(),
+                }),
+            }
+        }
     }
     Ok(())
 }

@@ -499,6 +499,10 @@ pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()
     ctx.insert("duet_count", &count_kind(Kind::Duet));
     ctx.insert("posture_count", &count_kind(Kind::Posture));
     ctx.insert("hunt_count", &count_kind(Kind::Hunt));
+    // What the bounded tables leave out, computed here: templates do no arithmetic.
+    for (key, k) in [("duet_more", Kind::Duet), ("posture_more", Kind::Posture), ("hunt_more", Kind::Hunt)] {
+        ctx.insert(key, &count_kind(k).saturating_sub(bounds::TABLE_ROWS));
+    }
     ctx.insert("assumed", &assumed(inp.knowledge));
     ctx.insert("days", &days);
     ctx.insert("countries", &countries);
@@ -508,4 +512,68 @@ pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()
     let html = tera.render("report.html", &ctx).context("rendering report.html (check --templates)")?;
     let path = dir.join("report.html");
     std::fs::write(&path, html).with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::Access;
+
+    fn question(i: usize) -> Finding {
+        Finding {
+            finding_id: format!("F-{i:05}"),
+            rule_id: "DUET-TEST".into(),
+            kind: Kind::Duet,
+            severity: Severity::Low,
+            title: "<b>question</b>".into(),
+            first_seen: 1_700_000_000_000_000 + i as i64,
+            last_seen: 1_700_000_000_000_000 + i as i64,
+            principals: vec![format!("user{i}@example.com")],
+            ips: vec![],
+            techniques: vec![],
+            tactics: vec![],
+            remediation: vec![],
+            access: Access::Changed,
+            evidence_count: 1,
+            summary: String::new(),
+            evidence: BTreeMap::new(),
+            records: vec![],
+            record_ids: vec![],
+        }
+    }
+
+    /// The DUET, posture and hunting tables are bounded; what they leave out is counted in
+    /// words (a bug once did that arithmetic in the template and failed the whole report).
+    #[test]
+    fn overflowing_tables_render_and_count_the_rest() {
+        let tables = Table::ALL.into_iter().map(|t| (t, crate::schema::empty_frame(t).lazy())).collect();
+        let enriched = Enriched { tables, privileged_users: Default::default() };
+        let findings: Vec<Finding> = (0..bounds::TABLE_ROWS + 7).map(question).collect();
+        let knowledge = crate::enrich::Knowledge::default();
+        let dir = std::env::temp_dir().join(format!("entrascope-html-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let inputs = Inputs {
+            findings: &findings,
+            incidents: &[],
+            actions: &[],
+            timeline: &[],
+            records: &BTreeMap::new(),
+            baselines: &BTreeMap::new(),
+            enriched: &enriched,
+            custody: Custody {
+                totals: serde_json::json!({"records": 307, "loaded": 307, "duplicate": 0, "rejected": 0, "skipped": 0}),
+                ..Custody::default()
+            },
+            runs: &[],
+            knowledge: &knowledge,
+        };
+        let written = write(&dir, None, inputs);
+        let html = std::fs::read_to_string(dir.join("report.html"));
+        std::fs::remove_dir_all(&dir).ok();
+        written.unwrap();
+        let html = html.unwrap();
+        assert!(html.contains("7 more question(s) in duet.csv"), "no overflow line");
+        assert_eq!(html.matches("user0@example.com").count(), 1);
+        assert!(!html.contains("<b>question</b>"), "a log-derived title was not escaped");
+    }
 }

@@ -3,6 +3,7 @@
 mod analyze;
 mod common;
 mod crossformat;
+mod encodings;
 mod ingest;
 mod investigate;
 mod rules;
