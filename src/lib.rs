@@ -2,29 +2,28 @@
 //!
 //! The stages run downward, each handing one type to the next:
 //! `ingest` (readers per export shape) → `schema` (the canonical model) → `dataset`
-//! (parquet on disk, or frames in memory) → detection, correlation and reports. Commands in
-//! `commands/` only parse arguments, call the stages and print.
+//! (parquet on disk, or frames in memory, and row selection over it) → `pipeline` (load a
+//! window, with `enrich`: policy, learned baseline, intel, fingerprints) → `detect` (rules
+//! from `queries/`, in parallel) → `analyze` (incidents, remediation, DUET) → `report`
+//! (HTML, CSV/JSON, remediation script). `investigate` (dossiers, hunting, compliance) reads
+//! the same enriched tables. Commands in `commands/` only parse arguments, call the stages
+//! and print.
 
+pub mod analyze;
 pub mod cli;
 pub mod commands;
-pub mod compliance;
-pub mod correlate;
 pub mod dataset;
 pub mod detect;
-pub mod dossier;
-pub mod duet;
 pub mod enrich;
 pub mod generate;
-pub mod hunt;
 pub mod ingest;
+pub mod investigate;
 pub mod manifest;
 pub mod pipeline;
 pub mod policy;
 pub mod progress;
-pub mod remediate;
 pub mod report;
 pub mod schema;
-pub mod select;
 pub mod summary;
 
 use std::process::ExitCode;
@@ -47,12 +46,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Query(args) => commands::query::run(&cli, args),
         Command::Hunt(args) => commands::hunt::run(&cli, args),
         Command::Compliance(args) => commands::compliance::run(&cli, args),
-        Command::User(args) => {
-            commands::dossier::run(&cli, &args.dossier, dossier::Subject::User(args.subject.clone()))
-        }
-        Command::Ip(args) => {
-            commands::dossier::run(&cli, &args.dossier, dossier::Subject::Ip(args.subject.clone()))
-        }
+        Command::User(args) => commands::dossier::run(
+            &cli,
+            &args.dossier,
+            investigate::dossier::Subject::User(args.subject.clone()),
+        ),
+        Command::Ip(args) => commands::dossier::run(
+            &cli,
+            &args.dossier,
+            investigate::dossier::Subject::Ip(args.subject.clone()),
+        ),
         Command::Analyze(args) => commands::analyze::run(&cli, args),
         Command::Detect(args) => commands::detect::run(&cli, args),
         Command::Rules(cmd) => commands::rules::run(cmd),

@@ -102,7 +102,7 @@ fn open_window(opts: &LoadOptions) -> Result<(Dataset, BTreeMap<Table, LazyFrame
     let mut tables = BTreeMap::new();
     let mut rows = 0usize;
     for t in Table::ALL {
-        let lf = crate::select::window(dataset.table(t), since, until);
+        let lf = crate::dataset::select::window(dataset.table(t), since, until);
         let n = lf.clone().select([len().cast(DataType::Int64).alias("n")]).collect()?;
         rows += n.column("n")?.i64()?.get(0).unwrap_or(0) as usize;
         tables.insert(t, lf);

@@ -101,9 +101,9 @@ pub fn ingest(r: &IngestReport) -> String {
 
 /// The analysis summary: incidents by severity and the top of the list.
 pub fn analysis(
-    incidents: &[crate::correlate::Incident],
+    incidents: &[crate::analyze::correlate::Incident],
     findings: &[crate::detect::Finding],
-    actions: &[crate::remediate::Action],
+    actions: &[crate::analyze::remediate::Action],
     rules: usize,
     secs: f64,
 ) -> String {

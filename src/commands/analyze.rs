@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use crate::analyze::{correlate, duet, remediate};
 use crate::cli::{AnalyzeArgs, Cli};
 use crate::detect::{run, Catalog, Kind, RunOptions};
 use crate::report::{self, html, outputs, timeline};
-use crate::{correlate, duet, manifest, pipeline, remediate};
+use crate::{manifest, pipeline};
 
 pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
     let catalog = Catalog::load(args.analysis.rules.as_deref())?;

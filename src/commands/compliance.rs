@@ -5,9 +5,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::{Cli, ComplianceArgs};
-use crate::dossier::{Dossier, Section};
+use crate::investigate::compliance;
+use crate::investigate::dossier::{Dossier, Section};
+use crate::pipeline;
 use crate::report::{self, html};
-use crate::{compliance, pipeline};
 
 /// A section title as a file name.
 fn file_name(n: usize, title: &str) -> String {

@@ -6,8 +6,8 @@ use anyhow::Result;
 
 use crate::cli::{Cli, DossierArgs};
 use crate::dataset::Dataset;
-use crate::dossier::{self, Subject};
 use crate::enrich::intel;
+use crate::investigate::dossier::{self, Subject};
 use crate::policy::Policy;
 use crate::report::{self, html};
 

@@ -6,9 +6,10 @@ use anyhow::Result;
 
 use crate::cli::{Cli, HuntArgs};
 use crate::detect::{run, Catalog, Kind, RunOptions};
-use crate::dossier::{Dossier, Section};
+use crate::investigate::dossier::{Dossier, Section};
+use crate::investigate::hunt;
 use crate::report::{self, html};
-use crate::{enrich, hunt, pipeline};
+use crate::{enrich, pipeline};
 
 pub fn run(cli: &Cli, args: &HuntArgs) -> Result<ExitCode> {
     let catalog = Catalog::load(args.analysis.rules.as_deref())?;

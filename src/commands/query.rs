@@ -12,12 +12,12 @@ use polars::prelude::*;
 use polars::sql::SQLContext;
 
 use crate::cli::{Cli, QueryArgs, QueryFormat};
+use crate::dataset::select;
 use crate::dataset::Dataset;
 use crate::detect::finding::to_json;
 use crate::ingest;
 use crate::pipeline::parse_bound;
 use crate::schema::Table;
-use crate::select;
 
 /// The schema hint printed with a failing query.
 fn schema_hint() -> String {

@@ -14,11 +14,11 @@ use serde::Serialize;
 
 use super::outputs::TimelineEvent;
 use super::timeline::Record;
-use crate::correlate::Incident;
+use crate::analyze::correlate::Incident;
+use crate::analyze::remediate::Action;
 use crate::detect::{Finding, Kind, RuleRun, Severity};
 use crate::enrich::Enriched;
 use crate::ingest::time::format_rfc3339;
-use crate::remediate::Action;
 use crate::schema::Table;
 
 /// The built-in templates, in render order of dependency (base first).
@@ -84,7 +84,11 @@ fn clip(s: String, max: usize) -> String {
 }
 
 /// Render a dossier page.
-pub fn write_dossier(path: &Path, templates: Option<&Path>, d: &crate::dossier::Dossier) -> Result<()> {
+pub fn write_dossier(
+    path: &Path,
+    templates: Option<&Path>,
+    d: &crate::investigate::dossier::Dossier,
+) -> Result<()> {
     let tera = engine(templates)?;
     let mut ctx = tera::Context::new();
     ctx.insert("version", env!("CARGO_PKG_VERSION"));

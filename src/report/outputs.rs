@@ -8,10 +8,10 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::write_csv;
-use crate::correlate::Incident;
+use crate::analyze::correlate::Incident;
+use crate::analyze::remediate::Action;
 use crate::detect::{Finding, Kind};
 use crate::ingest::time::format_rfc3339;
-use crate::remediate::Action;
 
 pub fn incidents_csv(dir: &Path, incidents: &[Incident]) -> Result<()> {
     write_csv(
@@ -76,8 +76,8 @@ pub fn remediation_csv(dir: &Path, actions: &[Action]) -> Result<()> {
 pub fn duet_csv(dir: &Path, findings: &[Finding]) -> Result<()> {
     write_csv(
         &dir.join("duet.csv"),
-        &crate::duet::CSV_HEADER,
-        findings.iter().filter(|f| f.kind == Kind::Duet).map(crate::duet::csv_row),
+        &crate::analyze::duet::CSV_HEADER,
+        findings.iter().filter(|f| f.kind == Kind::Duet).map(crate::analyze::duet::csv_row),
     )
 }
 
@@ -309,7 +309,7 @@ pub fn remediation_ps1(dir: &Path, actions: &[Action]) -> Result<()> {
         let _ = writeln!(s, "# tier: {} ({})", a.tier.name(), ps_comment(&a.tier_reason));
         let _ = writeln!(s, "# findings: {}", ps_comment(&a.finding_ids.join(", ")));
         if !a.executable {
-            let why = if a.tier != crate::remediate::Tier::Contain {
+            let why = if a.tier != crate::analyze::remediate::Tier::Contain {
                 format!("a `{}` action", a.tier.name())
             } else {
                 "the incident is below high severity".to_string()

@@ -8,7 +8,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::outputs::TimelineEvent;
-use crate::correlate::Incident;
+use crate::analyze::correlate::Incident;
 use crate::detect::Finding;
 use crate::enrich::{in_list, Enriched};
 use crate::ingest::time::format_rfc3339;

@@ -5,8 +5,8 @@
 use anyhow::{anyhow, Result};
 use polars::sql::SQLContext;
 
-use crate::dossier::Section;
 use crate::enrich::{Enriched, Knowledge};
+use crate::investigate::dossier::Section;
 
 /// (title, baseline ids, SQL).
 pub const SECTIONS: &[(&str, &str, &str)] = &[

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::correlate::Incident;
+use crate::analyze::correlate::Incident;
 use crate::detect::{Access, Finding, Severity};
 use crate::enrich::net;
 

@@ -113,9 +113,9 @@ fn cut(ds: &Dataset, subject: &Subject) -> Result<BTreeMap<Table, LazyFrame>> {
     for t in Table::ALL {
         let lf = ds.table(t);
         let cond = match subject {
-            Subject::User(u) => crate::select::user(t, u),
+            Subject::User(u) => crate::dataset::select::user(t, u),
             Subject::Ip(_) if t == Table::RiskyUsers => lit(false),
-            Subject::Ip(ip) => crate::select::ip(lf.clone(), ip)?,
+            Subject::Ip(ip) => crate::dataset::select::ip(lf.clone(), ip)?,
         };
         out.insert(t, lf.filter(cond).collect()?.lazy());
     }

@@ -28,7 +28,7 @@ pub struct Spec {
     pub initial_access_until: String,
 }
 
-const EMBEDDED_SPEC: &str = include_str!("../queries/correlation.toml");
+const EMBEDDED_SPEC: &str = include_str!("../../queries/correlation.toml");
 
 impl Spec {
     /// `<rules dir>/correlation.toml` when present, otherwise the built-in spec.

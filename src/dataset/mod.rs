@@ -9,6 +9,8 @@
 //! Every later command takes either such a directory or raw inputs; [`Dataset::open`] makes
 //! both look the same: one lazy frame per canonical table.
 
+pub mod select;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
