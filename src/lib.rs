@@ -15,6 +15,7 @@ pub mod commands;
 pub mod dataset;
 pub mod detect;
 pub mod enrich;
+pub mod fsio;
 pub mod generate;
 pub mod ingest;
 pub mod investigate;

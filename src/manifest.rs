@@ -77,7 +77,7 @@ pub fn write_with(dir: &Path, report: &IngestReport, extra: serde_json::Value) -
     }
     let path = dir.join(crate::dataset::MANIFEST);
     let text = serde_json::to_string_pretty(&value)?;
-    std::fs::write(&path, text + "\n").with_context(|| format!("writing {}", path.display()))
+    crate::fsio::write(&path, text + "\n")
 }
 
 /// Write `rejects.jsonl` into `dir` (an empty file when nothing was rejected).
@@ -89,7 +89,7 @@ pub fn write_rejects(dir: &Path, rejects: &[Reject]) -> Result<()> {
         serde_json::to_writer(&mut w, r)?;
         w.write_all(b"\n")?;
     }
-    w.flush().with_context(|| format!("writing {}", path.display()))
+    w.flush().map_err(|e| crate::fsio::failed(&path, None, e))
 }
 
 /// Write `manifest.json` from sections built by a command, adding tool, version, command
@@ -105,6 +105,5 @@ pub fn write_value(dir: &Path, sections: serde_json::Value) -> Result<()> {
         base.extend(more);
     }
     let path = dir.join(crate::dataset::MANIFEST);
-    std::fs::write(&path, serde_json::to_string_pretty(&value)? + "\n")
-        .with_context(|| format!("writing {}", path.display()))
+    crate::fsio::write(&path, serde_json::to_string_pretty(&value)? + "\n")
 }

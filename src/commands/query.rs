@@ -132,6 +132,14 @@ fn shorthand(ds: &Dataset, args: &QueryArgs) -> Result<LazyFrame> {
 }
 
 fn write_output(df: &mut DataFrame, format: QueryFormat, out: Option<&Path>) -> Result<()> {
+    let written = write_to(df, format, out);
+    match out {
+        Some(p) => written.map_err(|e| crate::fsio::failed(p, None, e)),
+        None => written,
+    }
+}
+
+fn write_to(df: &mut DataFrame, format: QueryFormat, out: Option<&Path>) -> Result<()> {
     let mut sink: Box<dyn Write> = match out {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,

@@ -146,9 +146,9 @@ fn split_by_day(df: &DataFrame) -> Result<Vec<(String, DataFrame)>> {
 
 fn write_parquet(path: &Path, mut df: DataFrame, compression: ParquetCompression) -> Result<()> {
     let f = fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let needed = df.estimated_size() as u64;
     let written = ParquetWriter::new(f).with_compression(compression).finish(&mut df);
-    Context::with_context(written, || format!("writing {}", path.display()))?;
-    Ok(())
+    written.map(|_| ()).map_err(|e| crate::fsio::failed(path, Some(needed), e))
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame> {

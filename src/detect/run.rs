@@ -62,6 +62,10 @@ fn sql_context(tables: &BTreeMap<Table, LazyFrame>) -> SQLContext {
 
 /// Build one rule's lazy query.
 pub fn plan(rule: &Rule, tables: &BTreeMap<Table, LazyFrame>, policy: &Policy) -> Result<LazyFrame> {
+    #[cfg(test)]
+    if rule.meta.id == "TEST-DELIBERATE-PANIC" {
+        panic!("a deliberately panicking rule (test)");
+    }
     let params = rule.params(policy.params.get(&rule.meta.id))?;
     match rule.meta.engine {
         Engine::Sql => {
@@ -102,6 +106,24 @@ pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
             .join()
             .expect("the rule thread did not panic")
     })
+}
+
+/// Run one step of a rule so that a panic becomes that rule's error instead of taking the
+/// run down (a rule is data; a crafted or unforeseen input must not cost the other rules).
+fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(anyhow!(
+                "internal error while running this rule ({msg}); its findings are missing — please report it"
+            ))
+        }
+    }
 }
 
 /// Run the selected rules over the enriched tables.
@@ -149,9 +171,11 @@ pub fn run(
                 if let Ok(mut r) = running.lock() {
                     r.insert(i, t);
                 }
-                // A rule that fails to plan or run is reported, not fatal to the others.
-                let out =
-                    plan(rule, &en.tables, policy).and_then(|lf| lf.collect().map_err(anyhow::Error::from));
+                // A rule that fails to plan or run — or panics, in our code or in polars — is
+                // reported as a failed rule, not fatal to the others.
+                let out = guarded(|| {
+                    plan(rule, &en.tables, policy).and_then(|lf| lf.collect().map_err(anyhow::Error::from))
+                });
                 let secs = t.elapsed().as_secs_f64();
                 if opts.verbose {
                     let n = out.as_ref().map_or(0, |d| d.height());
@@ -181,7 +205,7 @@ pub fn run(
     let mut runs = Vec::with_capacity(rules.len());
     for (rule, slot) in rules.iter().zip(results) {
         let (out, seconds) = slot.into_inner().expect("unpoisoned").expect("every plan ran");
-        let (n, error) = match out.and_then(|df| finding::from_frame(rule, &df)) {
+        let (n, error) = match out.and_then(|df| guarded(|| finding::from_frame(rule, &df))) {
             Ok(f) => {
                 let n = f.len();
                 findings.extend(f);
@@ -260,4 +284,32 @@ fn lint_here(rule: &Rule, tables: &BTreeMap<Table, LazyFrame>) -> Result<()> {
         format!("rule {} ({}) fails on empty tables", rule.meta.id, rule.path)
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// A rule that panics is one failed rule in the manifest; the others still run.
+    #[test]
+    fn a_panicking_rule_is_a_failed_rule_and_the_run_goes_on() {
+        let dir = std::env::temp_dir().join(format!("entrascope-panic-rule-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries/signin");
+        let text = std::fs::read_to_string(root.join("aad-powershell-non-directory-resource.sql")).unwrap();
+        std::fs::write(dir.join("good.sql"), &text).unwrap();
+        std::fs::write(dir.join("bad.sql"), text.replace("id: AADPS-NONAAD", "id: TEST-DELIBERATE-PANIC"))
+            .unwrap();
+        let catalog = Catalog::from_dir(&dir);
+        std::fs::remove_dir_all(&dir).ok();
+        let catalog = catalog.unwrap();
+        let en = Enriched { tables: empty_tables().unwrap(), privileged_users: Default::default() };
+        let (_, runs) = run(&catalog, &en, &Policy::default(), &RunOptions::default()).unwrap();
+        let by_id: BTreeMap<&str, &RuleRun> = runs.iter().map(|r| (r.id.as_str(), r)).collect();
+        let bad = by_id["TEST-DELIBERATE-PANIC"].error.as_deref().unwrap_or_default();
+        assert!(bad.contains("deliberately panicking rule"), "{bad}");
+        assert!(by_id["AADPS-NONAAD"].error.is_none(), "{:?}", by_id["AADPS-NONAAD"].error);
+    }
 }

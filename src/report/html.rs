@@ -98,7 +98,7 @@ pub fn write_dossier(
     ctx.insert("shown", &shown);
     ctx.insert("truncated", &(shown < d.timeline.rows.len()));
     let html = tera.render("dossier.html", &ctx).context("rendering dossier.html (check --templates)")?;
-    std::fs::write(path, html).with_context(|| format!("writing {}", path.display()))
+    crate::fsio::write(path, html)
 }
 
 #[derive(Serialize)]
@@ -515,7 +515,7 @@ pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()
     ctx.insert("rules_run", &inp.runs.len());
     let html = tera.render("report.html", &ctx).context("rendering report.html (check --templates)")?;
     let path = dir.join("report.html");
-    std::fs::write(&path, html).with_context(|| format!("writing {}", path.display()))
+    crate::fsio::write(&path, html)
 }
 
 #[cfg(test)]

@@ -55,11 +55,14 @@ pub fn frame_rows(df: &polars::prelude::DataFrame) -> (Vec<String>, Vec<Vec<Stri
 pub fn write_csv(path: &Path, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<()> {
     let mut w =
         csv::WriterBuilder::new().from_path(path).with_context(|| format!("creating {}", path.display()))?;
-    w.write_record(header)?;
-    for row in rows {
-        w.write_record(row.iter().map(|c| csv_cell(c).into_owned()))?;
-    }
-    w.flush().with_context(|| format!("writing {}", path.display()))
+    let written = (|| -> Result<()> {
+        w.write_record(header)?;
+        for row in rows {
+            w.write_record(row.iter().map(|c| csv_cell(c).into_owned()))?;
+        }
+        Ok(w.flush()?)
+    })();
+    written.map_err(|e| crate::fsio::failed(path, None, e))
 }
 
 /// Write one JSON object per line.
@@ -67,11 +70,14 @@ pub fn write_jsonl<T: serde::Serialize>(path: &Path, items: &[T]) -> Result<()> 
     use std::io::Write;
     let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut w = std::io::BufWriter::new(f);
-    for it in items {
-        serde_json::to_writer(&mut w, it)?;
-        w.write_all(b"\n")?;
-    }
-    w.flush().with_context(|| format!("writing {}", path.display()))
+    let written = (|| -> Result<()> {
+        for it in items {
+            serde_json::to_writer(&mut w, it)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(w.flush()?)
+    })();
+    written.map_err(|e| crate::fsio::failed(path, None, e))
 }
 
 #[cfg(test)]

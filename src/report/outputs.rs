@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::write_csv;
 use crate::analyze::correlate::Incident;
@@ -196,8 +196,7 @@ pub fn attack_layer(dir: &Path, findings: &[Finding]) -> Result<()> {
         "techniques": techniques,
     });
     let path = dir.join("attack-layer.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&layer)? + "\n")
-        .with_context(|| format!("writing {}", path.display()))
+    crate::fsio::write(&path, serde_json::to_string_pretty(&layer)? + "\n")
 }
 
 /// Characters that must never appear raw in the script: controls (a newline would end a
@@ -340,7 +339,7 @@ pub fn remediation_ps1(dir: &Path, actions: &[Action]) -> Result<()> {
         }
     }
     let path = dir.join("remediation.ps1");
-    std::fs::write(&path, s).with_context(|| format!("writing {}", path.display()))
+    crate::fsio::write(&path, s)
 }
 
 #[cfg(test)]

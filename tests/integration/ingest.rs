@@ -325,3 +325,22 @@ fn command_line_errors_and_strict_mode() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
 }
+
+/// A full disk is an error that names the file and says what is free, with exit code 2 —
+/// never a half-written output that looks complete. `/dev/full` fails every write with
+/// "no space left on device".
+#[test]
+fn a_full_disk_is_a_clear_error_naming_the_file() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let out = crate::common::bin()
+        .args(["-q", "query"])
+        .arg(crate::common::repo().join("samples"))
+        .args(["SELECT * FROM signins", "--out", "/dev/full"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("disk full writing /dev/full") && err.contains("free on that file system"), "{err}");
+}

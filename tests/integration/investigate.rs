@@ -211,7 +211,7 @@ fn compliance_summary_sections() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".csv"))
         .collect();
-    assert_eq!(csvs.len(), entrascope::compliance::SECTIONS.len());
+    assert_eq!(csvs.len(), entrascope::investigate::compliance::SECTIONS.len());
     let legacy =
         std::fs::read_to_string(out.join("03-legacy-authentication-by-user-and-protocol.csv")).unwrap();
     assert!(legacy.contains("rosa.yamamoto@fabrikam.example"), "the legacy-auth victim: {legacy}");

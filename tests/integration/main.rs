@@ -4,6 +4,7 @@ mod analyze;
 mod common;
 mod crossformat;
 mod encodings;
+mod fuzz;
 mod ingest;
 mod investigate;
 mod rules;
