@@ -43,20 +43,6 @@ WITH hits AS (
   WHERE risk_event_type IN {{postcomp_types}}
     AND COALESCE(risk_state, '') NOT IN {{ignored_states}}
 ),
-user_risk_rows AS (
-  SELECT COALESCE(user_id, user_principal_name) AS ukey, time, risk_level, risk_state
-  FROM risky_users
-),
-ranked_user_risk AS (
-  SELECT ukey, risk_level, risk_state, ROW_NUMBER() OVER (PARTITION BY ukey ORDER BY time DESC) AS rn
-  FROM user_risk_rows
-),
--- the latest risky-user record per user: is the account still at risk?
-user_risk AS (
-  SELECT ukey, risk_level AS user_risk_level, risk_state AS user_risk_state
-  FROM ranked_user_risk
-  WHERE rn = 1
-),
 per_user AS (
   SELECT ukey,
          MIN(user_principal_name) AS upn,
@@ -96,4 +82,4 @@ SELECT p.first_seen,
        p.risk_event_types, p.risk_levels, p.risk_states, p.risk_details, p.detection_sources, p.activities,
        p.countries, u.user_risk_level, u.user_risk_state, p.user_is_privileged
 FROM per_user p
-LEFT JOIN user_risk u ON p.ukey = u.ukey
+LEFT JOIN latest_user_risk u ON p.ukey = u.ukey

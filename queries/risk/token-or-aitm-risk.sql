@@ -46,20 +46,6 @@ linked AS (
   FROM signins s
   JOIN hits h ON s.id = h.request_id
 ),
-user_risk_rows AS (
-  SELECT COALESCE(user_id, user_principal_name) AS ukey, time, risk_level, risk_state
-  FROM risky_users
-),
-ranked_user_risk AS (
-  SELECT ukey, risk_level, risk_state, ROW_NUMBER() OVER (PARTITION BY ukey ORDER BY time DESC) AS rn
-  FROM user_risk_rows
-),
--- the latest risky-user record per user: is the account still at risk?
-user_risk AS (
-  SELECT ukey, risk_level AS user_risk_level, risk_state AS user_risk_state
-  FROM ranked_user_risk
-  WHERE rn = 1
-),
 per_user AS (
   SELECT h.ukey, h.risk_event_type,
          MIN(h.user_principal_name) AS upn,
@@ -99,4 +85,4 @@ SELECT p.first_seen, p.last_seen,
        p.token_issuer_types, p.signin_categories, p.signin_apps, p.signin_user_agents, p.signin_request_ids,
        u.user_risk_level, u.user_risk_state, p.user_is_privileged
 FROM per_user p
-LEFT JOIN user_risk u ON p.ukey = u.ukey
+LEFT JOIN latest_user_risk u ON p.ukey = u.ukey

@@ -77,7 +77,15 @@ pub fn run(cmd: &RulesCommand) -> Result<ExitCode> {
                 }
             }
             match m.engine {
-                Engine::Sql => println!("\nLogic (SQL over the canonical tables)\n{}", r.sql),
+                Engine::Sql => {
+                    if !r.views.is_empty() {
+                        println!("\nShared views it reads (inlined before it runs)");
+                        for v in &r.views {
+                            println!("  {} ({}): {}", v.name, v.path, v.description.trim());
+                        }
+                    }
+                    println!("\nLogic (SQL over the canonical tables)\n{}", r.sql)
+                }
                 Engine::Native => println!(
                     "\nLogic: native rule in src/detect/native (geo/sequence logic SQL cannot express)"
                 ),
@@ -94,7 +102,24 @@ pub fn run(cmd: &RulesCommand) -> Result<ExitCode> {
                     println!("FAIL {}: {e:#}", r.meta.id);
                 }
             }
-            println!("{} rules linted, {} failed", catalog.rules.len(), failed);
+            // A view no rule reads is dead code; plan each one on its own too.
+            for v in &catalog.views {
+                let used = catalog.rules.iter().any(|r| r.views.iter().any(|u| u.name == v.name));
+                let planned =
+                    run::lint_sql(&format!("SELECT * FROM {}", v.name), std::slice::from_ref(v), &tables);
+                if let Err(e) =
+                    planned.and_then(|()| if used { Ok(()) } else { anyhow::bail!("no rule reads it") })
+                {
+                    failed += 1;
+                    println!("FAIL view {} ({}): {e:#}", v.name, v.path);
+                }
+            }
+            println!(
+                "{} rules and {} views linted, {} failed",
+                catalog.rules.len(),
+                catalog.views.len(),
+                failed
+            );
             Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
     }

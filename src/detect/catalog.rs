@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 
 use super::native;
 use super::rule::{Engine, Kind, Rule};
+use super::view::{self, View};
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
@@ -16,13 +17,14 @@ include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub rules: Vec<Rule>,
+    /// The shared views under `views/`, by name.
+    pub views: Vec<View>,
 }
 
 impl Catalog {
     /// The rules compiled into the binary.
     pub fn embedded() -> Result<Catalog> {
-        let rules = EMBEDDED.iter().map(|(p, t)| Rule::parse(p, t)).collect::<Result<Vec<_>>>()?;
-        Catalog::new(rules)
+        Catalog::from_texts(EMBEDDED.iter().map(|(p, t)| (p.to_string(), t.to_string())))
     }
 
     /// Every `*.sql` under `dir`, recursively.
@@ -32,13 +34,13 @@ impl Catalog {
         if files.is_empty() {
             bail!("no rule files (*.sql) under {}; point --rules at a queries/ directory", dir.display());
         }
-        let mut rules = Vec::new();
+        let mut texts = Vec::new();
         for f in files {
             let text =
                 std::fs::read_to_string(&f).with_context(|| format!("reading rule {}", f.display()))?;
-            rules.push(Rule::parse(&f.display().to_string().replace('\\', "/"), &text)?);
+            texts.push((f.display().to_string().replace('\\', "/"), text));
         }
-        Catalog::new(rules)
+        Catalog::from_texts(texts)
     }
 
     /// `--rules DIR` when given, otherwise the embedded rules.
@@ -49,7 +51,29 @@ impl Catalog {
         }
     }
 
-    fn new(mut rules: Vec<Rule>) -> Result<Catalog> {
+    /// Rule and view files by path: `…/views/*.sql` are views, everything else a rule.
+    fn from_texts(files: impl IntoIterator<Item = (String, String)>) -> Result<Catalog> {
+        let (mut rules, mut views) = (Vec::new(), Vec::new());
+        for (path, text) in files {
+            if path.rsplit('/').nth(1) == Some("views") {
+                views.push(View::parse(&path, &text)?);
+            } else {
+                rules.push(Rule::parse(&path, &text)?);
+            }
+        }
+        views.sort_by(|a, b| a.name.cmp(&b.name));
+        if let Some(w) = views.windows(2).find(|w| w[0].name == w[1].name) {
+            bail!("view {} is defined twice: {} and {}", w[0].name, w[0].path, w[1].path);
+        }
+        for r in &mut rules {
+            let need =
+                view::needed(&r.sql, &views).with_context(|| format!("rule {} ({})", r.meta.id, r.path))?;
+            r.views = need.into_iter().cloned().collect();
+        }
+        Catalog::new(rules, views)
+    }
+
+    fn new(mut rules: Vec<Rule>, views: Vec<View>) -> Result<Catalog> {
         rules.sort_by(|a, b| {
             (a.area.as_str(), a.meta.id.as_str()).cmp(&(b.area.as_str(), b.meta.id.as_str()))
         });
@@ -70,7 +94,7 @@ impl Catalog {
         }
         // The reverse (every registered native rule has a metadata file) is checked on the
         // built-in catalog by a test: a custom --rules directory may leave rules out.
-        Ok(Catalog { rules })
+        Ok(Catalog { rules, views })
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {

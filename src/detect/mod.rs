@@ -9,6 +9,7 @@ pub mod finding;
 pub mod native;
 pub mod rule;
 pub mod run;
+pub mod view;
 
 pub use catalog::Catalog;
 pub use finding::Finding;

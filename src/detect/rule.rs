@@ -270,12 +270,15 @@ pub struct Rule {
     pub path: String,
     /// The area directory (`signin`, `audit`, …).
     pub area: String,
+    /// The shared views it reads (`queries/views/`), resolved by the catalog and inlined when
+    /// it is rendered.
+    pub views: Vec<super::view::View>,
 }
 
 const FENCE: &str = "---";
 
 /// Split a rule file into its YAML header and SQL body.
-fn split(text: &str) -> Result<(String, String)> {
+pub(crate) fn split(text: &str) -> Result<(String, String)> {
     let mut lines = text.lines();
     let first = lines.next().unwrap_or("").trim();
     if first.trim_start_matches("--").trim() != FENCE || !first.starts_with("--") {
@@ -309,7 +312,7 @@ impl Rule {
         let meta: Meta = serde_norway::from_str(&yaml)
             .map_err(|e| anyhow::anyhow!("rule {path}: invalid metadata: {e}"))?;
         let area = path.rsplit('/').nth(1).unwrap_or("").to_string();
-        let rule = Rule { meta, sql, path: path.to_string(), area };
+        let rule = Rule { meta, sql, path: path.to_string(), area, views: Vec::new() };
         rule.validate()?;
         Ok(rule)
     }
@@ -405,9 +408,9 @@ impl Rule {
         Ok(p)
     }
 
-    /// The SQL with every `{{param}}` replaced.
+    /// The SQL with the views it reads inlined and every `{{param}}` replaced.
     pub fn render(&self, params: &BTreeMap<String, ParamValue>) -> String {
-        let mut sql = self.sql.clone();
+        let mut sql = super::view::inline(&self.sql, &self.views.iter().collect::<Vec<_>>());
         for (k, v) in params {
             sql = sql.replace(&format!("{{{{{k}}}}}"), &v.to_sql());
         }

@@ -265,6 +265,17 @@ pub fn empty_tables() -> Result<BTreeMap<Table, LazyFrame>> {
     Ok(crate::enrich::enrich(&base, &crate::enrich::Knowledge::default(), &[], true)?.tables)
 }
 
+/// Lint a shared view: the SELECT over it plans and runs on empty tables.
+pub fn lint_sql(sql: &str, views: &[super::view::View], tables: &BTreeMap<Table, LazyFrame>) -> Result<()> {
+    let need = super::view::needed(sql, views)?;
+    let sql = super::view::inline(sql, &need);
+    on_big_stack(|| -> Result<()> {
+        let mut ctx = sql_context(tables);
+        ctx.execute(&sql)?.collect()?;
+        Ok(())
+    })
+}
+
 /// Lint one rule: its plan resolves against the canonical schema and returns the contract.
 pub fn lint(rule: &Rule, tables: &BTreeMap<Table, LazyFrame>) -> Result<()> {
     on_big_stack(|| lint_here(rule, tables))
