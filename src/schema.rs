@@ -716,16 +716,24 @@ pub struct TableBuilders {
 
 impl Default for TableBuilders {
     fn default() -> Self {
-        TableBuilders {
-            signins: SignInColumns::with_capacity(1024),
-            audits: AuditColumns::with_capacity(64),
-            risk_detections: RiskDetectionColumns::with_capacity(8),
-            risky_users: RiskyUserColumns::with_capacity(8),
-        }
+        TableBuilders::for_bytes(u64::MAX)
     }
 }
 
 impl TableBuilders {
+    /// Builders sized for an input of `bytes`: a sign-in record takes at least ~1 KB of JSON
+    /// or CSV, so a tiny file gets tiny builders. (Fixed capacities of 1,024 rows cost about
+    /// 400 KB per entry, and 10,000 one-record files held 4 GiB.) They still grow as needed.
+    pub fn for_bytes(bytes: u64) -> Self {
+        let rows = |per_row: u64, cap: u64| (bytes / per_row).clamp(1, cap) as usize;
+        TableBuilders {
+            signins: SignInColumns::with_capacity(rows(1024, 1024)),
+            audits: AuditColumns::with_capacity(rows(1024, 64)),
+            risk_detections: RiskDetectionColumns::with_capacity(rows(1024, 8)),
+            risky_users: RiskyUserColumns::with_capacity(rows(1024, 8)),
+        }
+    }
+
     pub fn push(&mut self, row: &Row<'_>) {
         match row {
             Row::SignIn(r) => self.signins.push(r),

@@ -118,7 +118,7 @@ impl EntryAcc {
     pub fn new(name: &str, bytes: u64) -> Self {
         EntryAcc {
             name: name.to_string(),
-            builders: TableBuilders::default(),
+            builders: TableBuilders::for_bytes(bytes),
             report: EntryReport { name: name.to_string(), bytes, ..Default::default() },
             rejects: Vec::new(),
             unknown: 0,

@@ -151,7 +151,7 @@ pub fn run(paths: &[PathBuf], opts: &Options, sink: &mut dyn Sink) -> Result<Ing
     }
     let mut dedupe = Dedupe::default();
     for batch in batches(&files, opts.batch_bytes) {
-        let outcomes: Vec<(InputReport, Vec<EntryOutput>)> = batch
+        let outcomes: Vec<(InputReport, FileOutput)> = batch
             .par_iter()
             .map(|f| {
                 let out = guarded(f, || parse_file(f, &budget));
@@ -163,30 +163,43 @@ pub fn run(paths: &[PathBuf], opts: &Options, sink: &mut dyn Sink) -> Result<Ing
         // Kept rows are gathered per table and handed to the sink once per batch: one
         // write per batch, not one tiny parquet part per input file.
         let mut pending: BTreeMap<Table, Vec<DataFrame>> = BTreeMap::new();
-        for (mut input, outputs) in outcomes {
-            for out in outputs {
-                let mut entry = out.report;
-                for (table, df) in out.frames {
-                    if df.height() == 0 {
-                        continue;
-                    }
-                    let (kept, dups) = dedupe.apply(table, df)?;
+        for (mut input, output) in outcomes {
+            // Deduplicate each table's stacked rows once, then count per entry by its range.
+            let mut masks: BTreeMap<Table, Vec<bool>> = BTreeMap::new();
+            for (table, df) in output.frames {
+                let mask = dedupe.mask(table, &df)?;
+                let dups = mask.iter().filter(|k| !**k).count() as u64;
+                let kept = if dups == 0 {
+                    df
+                } else {
+                    df.filter(&BooleanChunked::from_slice("keep".into(), &mask))?
+                };
+                let summary = report.tables.get_mut(table.name()).expect("all tables present");
+                summary.duplicate += dups;
+                summarise(summary, &kept)?;
+                if kept.height() > 0 {
+                    pending.entry(table).or_default().push(kept);
+                }
+                masks.insert(table, mask);
+            }
+            let mut offsets: BTreeMap<Table, usize> = BTreeMap::new();
+            for (mut entry, rejects, rows) in output.entries {
+                for (table, n) in rows {
+                    let start = offsets.entry(table).or_default();
+                    let range = &masks[&table][*start..*start + n];
+                    *start += n;
+                    let loaded = range.iter().filter(|k| **k).count() as u64;
+                    let dups = n as u64 - loaded;
                     let counts = entry.tables.entry(table.name()).or_default();
                     counts.duplicate += dups;
-                    counts.loaded += kept.height() as u64;
+                    counts.loaded += loaded;
                     entry.duplicate += dups;
-                    entry.loaded += kept.height() as u64;
-                    let summary = report.tables.get_mut(table.name()).expect("all tables present");
-                    summary.duplicate += dups;
-                    summarise(summary, &kept)?;
-                    if kept.height() > 0 {
-                        pending.entry(table).or_default().push(kept);
-                    }
+                    entry.loaded += loaded;
                 }
                 for (cat, n) in &entry.skipped_categories {
                     *report.skipped_categories.entry(cat.clone()).or_default() += n;
                 }
-                report.rejects.extend(out.rejects);
+                report.rejects.extend(rejects);
                 input.entries.push(entry);
             }
             report.inputs.push(input);
@@ -206,13 +219,18 @@ pub fn run(paths: &[PathBuf], opts: &Options, sink: &mut dyn Sink) -> Result<Ing
     Ok(report)
 }
 
-/// Consecutive files grouped so each group holds at most `limit` bytes (one file at least).
+/// Files per batch at most: each parsed file holds its frames until the batch is written,
+/// so 100,000 tiny files must not all be pending at once.
+const BATCH_FILES: usize = 2048;
+
+/// Consecutive files grouped so each group holds at most `limit` bytes and `BATCH_FILES`
+/// files (one file at least).
 fn batches(files: &[InputFile], limit: u64) -> Vec<&[InputFile]> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut size = 0;
     for (i, f) in files.iter().enumerate() {
-        if i > start && size + f.size > limit {
+        if i > start && (size + f.size > limit || i - start >= BATCH_FILES) {
             out.push(&files[start..i]);
             start = i;
             size = 0;
@@ -225,12 +243,45 @@ fn batches(files: &[InputFile], limit: u64) -> Vec<&[InputFile]> {
     out
 }
 
+/// What one input file yielded: each entry's report and rejects with the number of rows it
+/// added per table, and the rows of all its entries stacked per table. An archive of 50,000
+/// one-record members is one frame per table, not 50,000 sets of frames (which held ~115 KB
+/// each); deduplication still counts per entry through the row ranges.
+#[derive(Default)]
+struct FileOutput {
+    entries: Vec<(EntryReport, Vec<Reject>, BTreeMap<Table, usize>)>,
+    frames: BTreeMap<Table, DataFrame>,
+}
+
+impl FileOutput {
+    fn push(&mut self, out: EntryOutput) -> Result<()> {
+        let mut rows = BTreeMap::new();
+        for (table, df) in out.frames {
+            if df.height() == 0 {
+                continue;
+            }
+            rows.insert(table, df.height());
+            match self.frames.get_mut(&table) {
+                Some(acc) => {
+                    acc.vstack_mut_owned(df)?;
+                    // Many tiny members make many chunks: merge them now and then.
+                    if acc.first_col_n_chunks() > 256 {
+                        acc.rechunk_mut();
+                    }
+                }
+                None => {
+                    self.frames.insert(table, df);
+                }
+            }
+        }
+        self.entries.push((out.report, out.rejects, rows));
+        Ok(())
+    }
+}
+
 /// Run a reader on one file so that a panic (a bug, or input nobody foresaw) costs only that
 /// file: it is reported in the manifest with the reason, and the run goes on.
-fn guarded(
-    f: &InputFile,
-    read: impl FnOnce() -> (InputReport, Vec<EntryOutput>),
-) -> (InputReport, Vec<EntryOutput>) {
+fn guarded(f: &InputFile, read: impl FnOnce() -> (InputReport, FileOutput)) -> (InputReport, FileOutput) {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
         Ok(out) => out,
         Err(p) => {
@@ -249,13 +300,13 @@ fn guarded(
                     "internal error while reading this file ({msg}); it was not loaded and the run went on — please report it"
                 )),
             };
-            (input, Vec::new())
+            (input, FileOutput::default())
         }
     }
 }
 
 /// Read, hash, expand and parse one input file.
-fn parse_file(f: &InputFile, budget: &Budget) -> (InputReport, Vec<EntryOutput>) {
+fn parse_file(f: &InputFile, budget: &Budget) -> (InputReport, FileOutput) {
     let mut input = InputReport {
         path: f.display.clone(),
         bytes: f.size,
@@ -270,13 +321,13 @@ fn parse_file(f: &InputFile, budget: &Budget) -> (InputReport, Vec<EntryOutput>)
     }
     if let Some(why) = &f.unreadable {
         input.error = Some(why.clone());
-        return (input, Vec::new());
+        return (input, FileOutput::default());
     }
     let bytes = match std::fs::read(&f.path).with_context(|| format!("cannot read {}", f.display)) {
         Ok(b) => b,
         Err(e) => {
             input.error = Some(format!("{e:#}"));
-            return (input, Vec::new());
+            return (input, FileOutput::default());
         }
     };
     input.sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
@@ -293,9 +344,13 @@ fn parse_file(f: &InputFile, budget: &Budget) -> (InputReport, Vec<EntryOutput>)
             format!("the file could not be read as an archive or export: {e:#}; nothing in it was loaded"),
             &head,
         );
-        return (input, vec![acc.finish()]);
+        let mut outputs = FileOutput::default();
+        if let Err(e) = outputs.push(acc.finish()) {
+            input.error = Some(format!("{e:#}"));
+        }
+        return (input, outputs);
     }
-    let mut outputs = Vec::new();
+    let mut outputs = FileOutput::default();
     for entry in entries {
         let mut acc = EntryAcc::new(&entry.name, entry.bytes.len() as u64);
         for n in &entry.notes {
@@ -320,7 +375,12 @@ fn parse_file(f: &InputFile, budget: &Budget) -> (InputReport, Vec<EntryOutput>)
             });
             continue;
         }
-        outputs.push(out);
+        if let Err(e) = outputs.push(out) {
+            input.error = Some(format!(
+                "internal error while stacking the rows of this file ({e:#}); it was not loaded"
+            ));
+            return (input, FileOutput::default());
+        }
     }
     (input, outputs)
 }
@@ -341,7 +401,8 @@ struct Dedupe {
 const SYNTHETIC: &str = "synthetic-";
 
 impl Dedupe {
-    fn apply(&mut self, table: Table, df: DataFrame) -> Result<(DataFrame, u64)> {
+    /// Which rows of `df` are first sightings (true) rather than duplicates.
+    fn mask(&mut self, table: Table, df: &DataFrame) -> Result<Vec<bool>> {
         let seen = self.seen.entry(table).or_default();
         let keys: Vec<&StringChunked> = table
             .dedupe_key()
@@ -355,7 +416,6 @@ impl Dedupe {
         } else {
             None
         };
-        let mut dups = 0u64;
         let mut key = String::new();
         let mut mask = Vec::with_capacity(df.height());
         for i in 0..df.height() {
@@ -382,15 +442,9 @@ impl Dedupe {
                     }
                 }
             }
-            if !fresh {
-                dups += 1;
-            }
             mask.push(fresh);
         }
-        if dups == 0 {
-            return Ok((df, 0));
-        }
-        Ok((df.filter(&BooleanChunked::from_slice("keep".into(), &mask))?, dups))
+        Ok(mask)
     }
 }
 

@@ -228,8 +228,15 @@ fn parse_dotnet(rest: &str) -> Option<i64> {
         .map(|(i, _)| i)
         .unwrap_or(body.len());
     let ms: i64 = body[..digits_end].parse().ok()?;
-    Some(ms * 1000)
+    // Outside the years every other format accepts (1900-2200) it is not a log time: hostile
+    // or corrupt input, rejected rather than overflowed or silently wrapped.
+    let micros = ms.checked_mul(1000)?;
+    (MIN_MICROS..=MAX_MICROS).contains(&micros).then_some(micros)
 }
+
+/// 1900-01-01T00:00:00Z and 2200-12-31T23:59:59.999999Z in microseconds (`valid_date`'s range).
+const MIN_MICROS: i64 = -2_208_988_800_000_000;
+const MAX_MICROS: i64 = 7_289_654_399_999_999;
 
 /// Render UTC microseconds as RFC 3339 with microsecond precision and `Z`.
 pub fn format_rfc3339(micros: i64) -> String {
@@ -287,6 +294,14 @@ mod tests {
     #[test]
     fn dotnet_dates() {
         assert_eq!(iso("\\/Date(1712916672000)\\/"), "2024-04-12T10:11:12.000000Z");
+        // Found by the fuzzer: out-of-range .NET dates overflowed (debug) or wrapped (release).
+        for s in ["/Date(17145576000000000000)/", "/Date(171457760000005570)/", "/Date(9714557600000)/"] {
+            assert_eq!(parse_utc_micros(s), None, "{s}");
+        }
+        for s in ["/Date(7289654399999)/", "/Date(-2208988800000)/", "/Date(0)/"] {
+            let t = parse_utc_micros(s).unwrap();
+            assert_eq!(parse_utc_micros(&format_rfc3339(t)), Some(t), "{s} → {}", format_rfc3339(t));
+        }
         assert_eq!(iso("/Date(1712916672000+0100)/"), "2024-04-12T10:11:12.000000Z");
     }
 
