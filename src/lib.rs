@@ -17,6 +17,7 @@ pub mod detect;
 pub mod enrich;
 pub mod fsio;
 pub mod generate;
+pub mod guard;
 pub mod ingest;
 pub mod investigate;
 pub mod manifest;

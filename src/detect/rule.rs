@@ -332,11 +332,13 @@ impl Rule {
             }
         }
         for t in &m.techniques {
-            let ok = t.len() >= 5
-                && t.starts_with('T')
-                && t[1..5].chars().all(|c| c.is_ascii_digit())
-                && (t.len() == 5
-                    || (t.len() == 9 && &t[5..6] == "." && t[6..].chars().all(|c| c.is_ascii_digit())));
+            // Bytes, not string slices: a multi-byte character must not panic (found by
+            // the fuzzer).
+            let b = t.as_bytes();
+            let ok = b.len() >= 5
+                && b[0] == b'T'
+                && b[1..5].iter().all(u8::is_ascii_digit)
+                && (b.len() == 5 || (b.len() == 9 && b[5] == b'.' && b[6..].iter().all(u8::is_ascii_digit)));
             if !ok {
                 bail!("{}: technique {t:?} is not an ATT&CK id like T1110 or T1110.003", ctx());
             }
@@ -436,6 +438,14 @@ mod tests {
     use super::*;
 
     const GOOD: &str = "-- ---\n-- id: T-1\n-- title: Test\n-- kind: detection\n-- severity: high\n-- techniques: [T1110.003]\n-- description: d\n-- why: w\n-- remediation: [block_ip]\n-- tables: [signins]\n-- params:\n--   min_users: 5\n--   apps: [a, \"b'c\"]\n-- ---\nSELECT * FROM signins WHERE x >= {{min_users}} AND app IN {{apps}}\n";
+
+    #[test]
+    fn a_technique_with_a_multibyte_character_is_an_error_not_a_panic() {
+        // Found by the fuzzer: the technique check sliced the string at byte offsets.
+        let text = GOOD.replace("T1110.003", "T10\u{feff}98.001");
+        let err = Rule::parse("queries/signin/t.sql", &text).unwrap_err().to_string();
+        assert!(err.contains("technique") || err.contains("T10"), "{err}");
+    }
 
     #[test]
     fn parses_and_renders() {

@@ -111,18 +111,11 @@ pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 /// Run one step of a rule so that a panic becomes that rule's error instead of taking the
 /// run down (a rule is data; a crafted or unforeseen input must not cost the other rules).
 fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+    match crate::guard::catch(f) {
         Ok(r) => r,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(anyhow!(
-                "internal error while running this rule ({msg}); its findings are missing — please report it"
-            ))
-        }
+        Err(msg) => Err(anyhow!(
+            "internal error while running this rule ({msg}); its findings are missing — please report it"
+        )),
     }
 }
 

@@ -83,7 +83,12 @@ fn indicator(kind: Option<IocKind>, value: &str, label: &str, source: String) ->
         None if cidr.is_some() => IocKind::Ip,
         None if is_guid(value) => IocKind::Guid,
         None if value.contains('@') => IocKind::Upn,
-        None if value.len() > 2 && value[..2].eq_ignore_ascii_case("as") && parse_asn(value).is_some() => {
+        // `get`, not `[..2]`: a value starting with a multi-byte character must not panic
+        // (found by the fuzzer).
+        None if value.len() > 2
+            && value.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("as"))
+            && parse_asn(value).is_some() =>
+        {
             IocKind::Asn
         }
         None => IocKind::UserAgent,
@@ -172,6 +177,13 @@ mod tests {
         assert_eq!(iocs[3].value, "eve@evil.example");
         assert_eq!(iocs[4].asn, Some(14061));
         assert!(iocs[0].source.ends_with(":2"));
+        // A value starting with a multi-byte character used to panic (found by the fuzzer).
+        let p = tmp("utf8.txt", "\u{202e}ype\n\u{feff}as1\n");
+        let iocs = load(&p).unwrap();
+        assert_eq!(
+            iocs.iter().map(|i| i.kind).collect::<Vec<_>>(),
+            vec![IocKind::UserAgent, IocKind::UserAgent]
+        );
     }
 
     #[test]

@@ -282,14 +282,9 @@ impl FileOutput {
 /// Run a reader on one file so that a panic (a bug, or input nobody foresaw) costs only that
 /// file: it is reported in the manifest with the reason, and the run goes on.
 fn guarded(f: &InputFile, read: impl FnOnce() -> (InputReport, FileOutput)) -> (InputReport, FileOutput) {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+    match crate::guard::catch(read) {
         Ok(out) => out,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+        Err(msg) => {
             let input = InputReport {
                 path: f.display.clone(),
                 bytes: f.size,

@@ -68,6 +68,10 @@ mod bounds {
     pub const TABLE_ROWS: usize = 300;
     /// Learned items listed per key in "assumed normal".
     pub const ASSUMED_ITEMS: usize = 200;
+    /// Remediation actions shown per incident (contain first); all are in remediation.csv.
+    pub const ACTIONS_PER_INCIDENT: usize = 50;
+    /// Principals named in an incident's header.
+    pub const PRINCIPALS_PER_INCIDENT: usize = 50;
 }
 
 /// Cut `s` to at most `max` characters at a word boundary, saying how much was cut.
@@ -147,6 +151,8 @@ struct IncidentView {
     findings: Vec<FindingView>,
     findings_hidden: usize,
     actions: Vec<Action>,
+    actions_hidden: usize,
+    principals_hidden: usize,
     timeline: Vec<TimelineEvent>,
     timeline_hidden: usize,
 }
@@ -223,10 +229,10 @@ fn view(
         title: f.title.clone(),
         first_seen: format_rfc3339(f.first_seen),
         last_seen: format_rfc3339(f.last_seen),
-        principals: f.principals.join(", "),
-        ips: f.ips.join(", "),
+        principals: clip(f.principals.join(", "), bounds::EVIDENCE_CHARS),
+        ips: clip(f.ips.join(", "), bounds::EVIDENCE_CHARS),
         techniques: f.techniques.join(", "),
-        summary: f.summary.clone(),
+        summary: clip(f.summary.clone(), bounds::EVIDENCE_CHARS),
         evidence: f
             .evidence
             .iter()
@@ -439,7 +445,8 @@ pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()
                 title: i.title.clone(),
                 first_seen: format_rfc3339(i.first_seen),
                 last_seen: format_rfc3339(i.last_seen),
-                principals: i.principals.clone(),
+                principals: i.principals.iter().take(bounds::PRINCIPALS_PER_INCIDENT).cloned().collect(),
+                principals_hidden: i.principals.len().saturating_sub(bounds::PRINCIPALS_PER_INCIDENT),
                 ips: i.ips.clone(),
                 techniques: i.techniques.clone(),
                 stages: i.stages.clone(),
@@ -457,7 +464,19 @@ pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()
                     fs.into_iter().map(|f| view(f, inp.records, inp.baselines)).collect()
                 },
                 findings_hidden: i.finding_ids.len().saturating_sub(bounds::FINDINGS_PER_INCIDENT),
-                actions: inp.actions.iter().filter(|a| a.incident_id == i.incident_id).cloned().collect(),
+                actions: inp
+                    .actions
+                    .iter()
+                    .filter(|a| a.incident_id == i.incident_id)
+                    .take(bounds::ACTIONS_PER_INCIDENT)
+                    .map(|a| Action { reason: clip(a.reason.clone(), bounds::EVIDENCE_CHARS), ..a.clone() })
+                    .collect(),
+                actions_hidden: inp
+                    .actions
+                    .iter()
+                    .filter(|a| a.incident_id == i.incident_id)
+                    .count()
+                    .saturating_sub(bounds::ACTIONS_PER_INCIDENT),
                 timeline_hidden: timeline.len().saturating_sub(bounds::TIMELINE_PER_INCIDENT),
                 timeline: timeline.into_iter().take(bounds::TIMELINE_PER_INCIDENT).collect(),
             }

@@ -23,7 +23,6 @@
 //! a JSON reader's first brace. This harness runs on stable inside `cargo test`.
 
 use std::collections::BTreeMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -348,17 +347,10 @@ fn fuzz(name: &str, target: Target, corpus: Vec<Vec<u8>>) -> (u64, Vec<String>) 
         ^ name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3)));
     let mut failures = Vec::new();
     let run = |input: &[u8], failures: &mut Vec<String>| {
-        let outcome = catch_unwind(AssertUnwindSafe(|| target(input)));
-        let why = match outcome {
+        let why = match entrascope::guard::catch(|| target(input)) {
             Ok(Ok(())) => return,
             Ok(Err(e)) => e,
-            Err(p) => format!(
-                "panic: {}",
-                p.downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| p.downcast_ref::<String>().cloned())
-                    .unwrap_or_default()
-            ),
+            Err(panic) => format!("panic: {panic}"),
         };
         let dir = repo().join("target/fuzz-crashes");
         std::fs::create_dir_all(&dir).ok();
