@@ -141,11 +141,9 @@ pub fn inline(sql: &str, views: &[&View]) -> String {
         }
     }
     let (lead, body) = sql.split_at(offset);
-    let starts_with_with = body.len() >= 5 && body[..5].eq_ignore_ascii_case("with ")
-        || body.len() >= 5
-            && body[..4].eq_ignore_ascii_case("with")
-            && body.as_bytes()[4].is_ascii_whitespace();
-    if starts_with_with {
+    // Bytes, not a string slice: a body starting with a multi-byte character must not panic.
+    let b = body.as_bytes();
+    if b.len() > 4 && b[..4].eq_ignore_ascii_case(b"with") && b[4].is_ascii_whitespace() {
         format!("{lead}WITH {},\n{}", ctes.join(",\n"), body[4..].trim_start())
     } else {
         format!("{lead}WITH {}\n{body}", ctes.join(",\n"))

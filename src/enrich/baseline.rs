@@ -357,18 +357,24 @@ struct IpStats {
     asn: Option<i64>,
 }
 
+/// What makes a source a shared egress, aggregated over its successful user sign-ins:
+/// distinct users and days, the strongly authenticated share, first and last seen.
+fn egress_evidence(extra: Expr) -> Vec<Expr> {
+    vec![
+        col("upn").n_unique().alias("users"),
+        col("day").n_unique().alias("days"),
+        col("strong").cast(DataType::Float64).mean().alias("strong"),
+        col("t").min().alias("first"),
+        col("t").max().alias("last"),
+        extra,
+    ]
+}
+
 fn ip_stats(si: &LazyFrame) -> Result<BTreeMap<String, IpStats>> {
     let df = user_signins(si)
         .filter(col("result").eq(lit("success")).and(col("ip").is_not_null()))
         .group_by([col("ip")])
-        .agg([
-            col("upn").n_unique().alias("users"),
-            col("day").n_unique().alias("days"),
-            col("strong").cast(DataType::Float64).mean().alias("strong"),
-            col("t").min().alias("first"),
-            col("t").max().alias("last"),
-            col("asn").min().alias("asn"),
-        ])
+        .agg(egress_evidence(col("asn").min().alias("asn")))
         .collect()?;
     let mut out = BTreeMap::new();
     let (ips, users, days) = (strs(&df, "ip")?, ints(&df, "users")?, ints(&df, "days")?);
@@ -534,14 +540,7 @@ pub fn learn(tables: &BTreeMap<Table, LazyFrame>, intel: &[Indicator]) -> Result
             .filter(col("result").eq(lit("success")))
             .inner_join(lookup.lazy(), col("ip"), col("ip"))
             .group_by([col("prefix")])
-            .agg([
-                col("upn").n_unique().alias("users"),
-                col("day").n_unique().alias("days"),
-                col("strong").cast(DataType::Float64).mean().alias("strong"),
-                col("t").min().alias("first"),
-                col("t").max().alias("last"),
-                col("ip").n_unique().alias("ips"),
-            ])
+            .agg(egress_evidence(col("ip").n_unique().alias("ips")))
             .collect()?;
         let (ps, users, days) = (strs(&df, "prefix")?, ints(&df, "users")?, ints(&df, "days")?);
         let (strong, first, last, nips) =
