@@ -1,7 +1,8 @@
 //! The canonical model: the one place that names entrascope's tables and columns.
 //!
 //! Every reader maps its export shape into the row structs defined here ([`SignIn`],
-//! [`Audit`], [`RiskDetection`], [`RiskyUser`]); every later stage (dataset, detection,
+//! [`Audit`], [`RiskDetection`], [`RiskyUser`], [`GraphActivity`], [`Provisioning`],
+//! [`RiskyServicePrincipal`]); every later stage (dataset, detection,
 //! reports) reads the columns by the names listed here. A column is declared once, with its
 //! type and a one-line meaning, by the [`canonical_table!`] macro, which generates the row
 //! struct, a columnar builder that turns rows into a polars `DataFrame`, and the column
@@ -38,10 +39,29 @@ pub enum Table {
     Audits,
     RiskDetections,
     RiskyUsers,
+    GraphActivity,
+    Provisioning,
+    RiskyServicePrincipals,
 }
 
 impl Table {
-    pub const ALL: [Table; 4] = [Table::SignIns, Table::Audits, Table::RiskDetections, Table::RiskyUsers];
+    pub const COUNT: usize = 7;
+    pub const ALL: [Table; Table::COUNT] = [
+        Table::SignIns,
+        Table::Audits,
+        Table::RiskDetections,
+        Table::RiskyUsers,
+        Table::GraphActivity,
+        Table::Provisioning,
+        Table::RiskyServicePrincipals,
+    ];
+
+    /// The four tables every Entra export case has; the others (Graph activity, provisioning,
+    /// workload-identity risk) come only from tenants that export those categories, so their
+    /// absence is not worth a warning.
+    pub fn is_core(self) -> bool {
+        matches!(self, Table::SignIns | Table::Audits | Table::RiskDetections | Table::RiskyUsers)
+    }
 
     /// The table's name in the dataset, in SQL and in the manifest.
     pub fn name(self) -> &'static str {
@@ -54,6 +74,9 @@ impl Table {
             Table::Audits => &AUDITS,
             Table::RiskDetections => &RISK_DETECTIONS,
             Table::RiskyUsers => &RISKY_USERS,
+            Table::GraphActivity => &GRAPH_ACTIVITY,
+            Table::Provisioning => &PROVISIONING,
+            Table::RiskyServicePrincipals => &RISKY_SERVICE_PRINCIPALS,
         }
     }
 
@@ -77,6 +100,9 @@ impl Table {
             Table::Audits => AuditColumns::schema(),
             Table::RiskDetections => RiskDetectionColumns::schema(),
             Table::RiskyUsers => RiskyUserColumns::schema(),
+            Table::GraphActivity => GraphActivityColumns::schema(),
+            Table::Provisioning => ProvisioningColumns::schema(),
+            Table::RiskyServicePrincipals => RiskyServicePrincipalColumns::schema(),
         }
     }
 }
@@ -421,10 +447,10 @@ macro_rules! canonical_table {
 canonical_table! {
     /// One sign-in of any of the four categories.
     SignIn, SignInColumns, SIGNINS, "signins",
-    "every sign-in: interactive, non-interactive, service principal and managed identity" {
+    "every sign-in: interactive, non-interactive, service principal, managed identity and AD FS" {
         time: TimeCol => "time", "when the sign-in happened (createdDateTime), UTC";
         id: StrCol => "id", "sign-in request id (Graph id, LA Id, portal Request ID)";
-        category: StrCol => "category", "interactive | non_interactive | service_principal | managed_identity";
+        category: StrCol => "category", "interactive | non_interactive | service_principal | managed_identity | adfs (AD FS Connect Health)";
         correlation_id: StrCol => "correlation_id", "correlation id shared by the steps of one flow";
         session_id: StrCol => "session_id", "session id (newer exports only)";
         unique_token_id: StrCol => "unique_token_id", "uniqueTokenIdentifier of the issued token";
@@ -484,6 +510,10 @@ canonical_table! {
         resource_tenant_id: StrCol => "resource_tenant_id", "resource's tenant";
         tenant_id: StrCol => "tenant_id", "Entra tenant the log came from (LA AADTenantId, not the workspace)";
         managed_identity_type: StrCol => "managed_identity_type", "systemAssigned | userAssigned (managed identity sign-ins)";
+        app_owner_tenant_id: StrCol => "app_owner_tenant_id", "tenant that owns the client app (f8cdef31-… is Microsoft's first-party tenant)";
+        ca_grant_controls: ListCol => "ca_grant_controls", "enforced grant controls of each applied CA policy as `name=result:control,control` (e.g. `Require MFA=success:mfa`)";
+        authentication_processing_details: KeyValueCol => "authentication_processing_details", "authenticationProcessingDetails key/value pairs (Is CAE Token, Legacy TLS, Root Key Type, AD FS server …)";
+        token_protection_status: StrCol => "token_protection_status", "token protection (signInTokenProtectionStatus or tokenProtectionStatusDetails.signInSessionStatus): bound | unbound | none";
         source_file: StrCol => "source_file", "input file (archive!member for archive members)";
         source_format: StrCol => "source_format", "export shape the record was read from";
         source_record: IntCol => "source_record", "line (NDJSON, CSV) or element index (JSON arrays) of the record in source_file";
@@ -529,7 +559,7 @@ canonical_table! {
 canonical_table! {
     /// One Identity Protection risk detection.
     RiskDetection, RiskDetectionColumns, RISK_DETECTIONS, "risk_detections",
-    "Identity Protection risk detections (UserRiskEvents / riskDetections)" {
+    "Identity Protection risk detections of users (UserRiskEvents / riskDetections) and of service principals (ServicePrincipalRiskEvents / servicePrincipalRiskDetections; activity = servicePrincipal)" {
         time: TimeCol => "time", "when the risky activity happened (activityDateTime), UTC";
         detected_time: TimeCol => "detected_time", "when Identity Protection detected it, UTC";
         id: StrCol => "id", "detection id";
@@ -541,13 +571,16 @@ canonical_table! {
         risk_detail: StrCol => "risk_detail", "risk detail";
         source: StrCol => "source", "detection source (IdentityProtection, MicrosoftCloudAppSecurity …)";
         detection_timing: StrCol => "detection_timing", "realtime | nearRealtime | offline";
-        activity: StrCol => "activity", "signin | user";
+        activity: StrCol => "activity", "signin | user | servicePrincipal";
         ip_address: StrCol => "ip_address", "IP of the risky activity";
         country: StrCol => "country", "country of the risky activity";
         city: StrCol => "city", "city of the risky activity";
         user_id: StrCol => "user_id", "user object id";
         user_principal_name: StrCol => "user_principal_name", "user UPN, lower-cased";
         user_display_name: StrCol => "user_display_name", "user display name";
+        service_principal_id: StrCol => "service_principal_id", "service principal object id (workload identity risk: ServicePrincipalRiskEvents)";
+        service_principal_name: StrCol => "service_principal_name", "service principal display name (workload identity risk)";
+        app_id: StrCol => "app_id", "application id of the risky service principal (workload identity risk)";
         token_issuer_type: StrCol => "token_issuer_type", "token issuer type";
         additional_info: StrCol => "additional_info", "additionalInfo as compact JSON text";
         tenant_id: StrCol => "tenant_id", "Entra tenant";
@@ -570,6 +603,98 @@ canonical_table! {
         risk_state: StrCol => "risk_state", "atRisk | confirmedCompromised | remediated | dismissed | confirmedSafe | none";
         risk_detail: StrCol => "risk_detail", "risk detail";
         is_deleted: BoolCol => "is_deleted", "the user is deleted";
+        is_processing: BoolCol => "is_processing", "risk state is being processed";
+        tenant_id: StrCol => "tenant_id", "Entra tenant";
+        source_file: StrCol => "source_file", "input file (archive!member for archive members)";
+        source_format: StrCol => "source_format", "export shape the record was read from";
+        source_record: IntCol => "source_record", "line (NDJSON, CSV) or element index (JSON arrays) of the record in source_file";
+    }
+}
+
+canonical_table! {
+    /// One Microsoft Graph API request (MicrosoftGraphActivityLogs).
+    GraphActivity, GraphActivityColumns, GRAPH_ACTIVITY, "graph_activity",
+    "Microsoft Graph API requests (MicrosoftGraphActivityLogs): who read or wrote what through Graph, linked to the sign-in that issued the token" {
+        time: TimeCol => "time", "when the request was made (timeGenerated), UTC";
+        id: StrCol => "id", "request id (requestId; operationId when absent)";
+        request_method: StrCol => "request_method", "GET | POST | PATCH | PUT | DELETE";
+        request_uri: StrCol => "request_uri", "full request URI as logged";
+        resource_path: StrCol => "resource_path", "the URI's path without host, version and query, ids replaced by {id} (/users/{id}/messages)";
+        resource: StrCol => "resource", "what the request touched: mailbox, mail_rules, files, users, groups, applications, service_principals, roles, directory, policies, devices, sites, teams, chats, audit_logs, security, me, other";
+        api_version: StrCol => "api_version", "v1.0 | beta";
+        response_status: IntCol => "response_status", "HTTP status code of the response";
+        response_size_bytes: IntCol => "response_size_bytes", "bytes returned";
+        duration_ms: IntCol => "duration_ms", "server-side duration";
+        app_id: StrCol => "app_id", "client application id of the token";
+        service_principal_id: StrCol => "service_principal_id", "service principal object id (app-only tokens)";
+        user_id: StrCol => "user_id", "user object id (delegated tokens)";
+        ip_address: StrCol => "ip_address", "client IP address";
+        user_agent: StrCol => "user_agent", "user agent string";
+        sign_in_activity_id: StrCol => "sign_in_activity_id", "signInActivityId: the uniqueTokenIdentifier of the sign-in that issued the token (joins signins.unique_token_id)";
+        session_id: StrCol => "session_id", "session id of the token (sessionId / c_sid)";
+        device_id: StrCol => "device_id", "device id of the token";
+        token_issued_at: TimeCol => "token_issued_at", "when the token was issued, UTC";
+        scopes: StrCol => "scopes", "delegated permissions of the token, space-separated";
+        roles: StrCol => "roles", "application permissions of the token, space-separated";
+        wids: StrCol => "wids", "directory role template ids of the caller, space-separated";
+        client_auth_method: StrCol => "client_auth_method", "0 public client | 1 client secret | 2 certificate";
+        client_request_id: StrCol => "client_request_id", "client request id";
+        region: StrCol => "region", "Azure region that served the request (not the caller's location)";
+        tenant_id: StrCol => "tenant_id", "Entra tenant";
+        source_file: StrCol => "source_file", "input file (archive!member for archive members)";
+        source_format: StrCol => "source_format", "export shape the record was read from";
+        source_record: IntCol => "source_record", "line (NDJSON, CSV) or element index (JSON arrays) of the record in source_file";
+    }
+}
+
+canonical_table! {
+    /// One provisioning event (app provisioning, HR inbound, cross-tenant sync).
+    Provisioning, ProvisioningColumns, PROVISIONING, "provisioning",
+    "provisioning events (ProvisioningLogs / AADProvisioningLogs / auditLogs/provisioning): accounts created, updated, disabled or deleted in connected systems" {
+        time: TimeCol => "time", "when the change happened (activityDateTime), UTC";
+        id: StrCol => "id", "provisioning event id";
+        job_id: StrCol => "job_id", "provisioning job id (names the connector, e.g. DropboxSCIMOutDelta…)";
+        cycle_id: StrCol => "cycle_id", "provisioning cycle id";
+        change_id: StrCol => "change_id", "change id";
+        action: StrCol => "action", "create | update | delete | disable | stagedDelete | other";
+        status: StrCol => "status", "success | failure | skipped | warning";
+        error_code: StrCol => "error_code", "provisioning error code (errorInformation.errorCode)";
+        error_reason: StrCol => "error_reason", "provisioning error text";
+        service_principal_id: StrCol => "service_principal_id", "service principal of the provisioning app";
+        service_principal_name: StrCol => "service_principal_name", "its display name";
+        source_system: StrCol => "source_system", "system the change came from (Azure Active Directory, Workday …)";
+        target_system: StrCol => "target_system", "system the change was written to";
+        source_identity_id: StrCol => "source_identity_id", "id of the identity in the source system";
+        source_identity_name: StrCol => "source_identity_name", "its display name";
+        source_identity_type: StrCol => "source_identity_type", "User | Group …";
+        source_upn: StrCol => "source_upn", "the source identity's UPN, lower-cased, when logged";
+        target_identity_id: StrCol => "target_identity_id", "id of the identity in the target system";
+        target_identity_name: StrCol => "target_identity_name", "its display name";
+        target_identity_type: StrCol => "target_identity_type", "its type";
+        initiated_by_type: StrCol => "initiated_by_type", "system | user | application";
+        initiated_by_name: StrCol => "initiated_by_name", "who started it (Azure AD Provisioning Service, an admin …)";
+        changes: StrCol => "changes", "modified properties as `name: old -> new`, one per line";
+        tenant_id: StrCol => "tenant_id", "Entra tenant";
+        source_file: StrCol => "source_file", "input file (archive!member for archive members)";
+        source_format: StrCol => "source_format", "export shape the record was read from";
+        source_record: IntCol => "source_record", "line (NDJSON, CSV) or element index (JSON arrays) of the record in source_file";
+    }
+}
+
+canonical_table! {
+    /// One risky-service-principal state record.
+    RiskyServicePrincipal, RiskyServicePrincipalColumns, RISKY_SERVICE_PRINCIPALS, "risky_service_principals",
+    "Identity Protection risky workload identities (RiskyServicePrincipals / riskyServicePrincipals)" {
+        time: TimeCol => "time", "riskLastUpdatedDateTime, UTC";
+        id: StrCol => "id", "record id: the service principal id plus the update time";
+        service_principal_id: StrCol => "service_principal_id", "service principal object id";
+        app_id: StrCol => "app_id", "application id";
+        service_principal_name: StrCol => "service_principal_name", "display name";
+        service_principal_type: StrCol => "service_principal_type", "application | managedIdentity | legacy …";
+        risk_level: StrCol => "risk_level", "low | medium | high | hidden | none";
+        risk_state: StrCol => "risk_state", "atRisk | confirmedCompromised | remediated | dismissed | confirmedSafe | none";
+        risk_detail: StrCol => "risk_detail", "risk detail";
+        is_enabled: BoolCol => "is_enabled", "the service principal is enabled";
         is_processing: BoolCol => "is_processing", "risk state is being processed";
         tenant_id: StrCol => "tenant_id", "Entra tenant";
         source_file: StrCol => "source_file", "input file (archive!member for archive members)";
@@ -615,6 +740,9 @@ pub mod enriched {
     pub const ACTOR_IS_BREAK_GLASS: &str = "actor_is_break_glass";
     pub const TARGET_IS_PRIVILEGED: &str = "target_is_privileged";
     pub const TARGET_IS_BREAK_GLASS: &str = "target_is_break_glass";
+    pub const USER_PRINCIPAL_NAME: &str = "user_principal_name";
+    pub const APP_DISPLAY_NAME: &str = "app_display_name";
+    pub const PRINCIPAL_SIGNED_IN_FROM_IP: &str = "principal_signed_in_from_ip";
 
     const fn c(name: &'static str, dtype: &'static str, doc: &'static str) -> ColumnDoc {
         ColumnDoc { name, dtype, doc }
@@ -677,6 +805,20 @@ pub mod enriched {
             "risk_detections" => {
                 v.push(c(USER_IS_PRIVILEGED, "bool", "the user is privileged"));
             }
+            "graph_activity" => {
+                v.extend(UA);
+                v.extend([
+                    c(USER_PRINCIPAL_NAME, "str", "the caller's UPN, looked up from the sign-ins by user id (null for app-only tokens or users with no sign-in in the window)"),
+                    c(APP_DISPLAY_NAME, "str", "the client app's name, looked up from the sign-ins by app id"),
+                    c(USER_IS_PRIVILEGED, "bool", "the caller is privileged"),
+                    c(
+                        PRINCIPAL_SIGNED_IN_FROM_IP,
+                        "bool",
+                        "the caller (user id, else service principal id) has a successful sign-in from this exact address in the window; false means the token is used from an address that never signed in (replay)",
+                    ),
+                ]);
+            }
+            "provisioning" | "risky_service_principals" => v.clear(),
             _ => {
                 v.clear();
                 v.push(c(USER_IS_PRIVILEGED, "bool", "the user is privileged"));
@@ -693,6 +835,9 @@ pub enum Row<'a> {
     Audit(Box<Audit<'a>>),
     RiskDetection(Box<RiskDetection<'a>>),
     RiskyUser(Box<RiskyUser<'a>>),
+    GraphActivity(Box<GraphActivity<'a>>),
+    Provisioning(Box<Provisioning<'a>>),
+    RiskyServicePrincipal(Box<RiskyServicePrincipal<'a>>),
 }
 
 impl Row<'_> {
@@ -702,6 +847,9 @@ impl Row<'_> {
             Row::Audit(_) => Table::Audits,
             Row::RiskDetection(_) => Table::RiskDetections,
             Row::RiskyUser(_) => Table::RiskyUsers,
+            Row::GraphActivity(_) => Table::GraphActivity,
+            Row::Provisioning(_) => Table::Provisioning,
+            Row::RiskyServicePrincipal(_) => Table::RiskyServicePrincipals,
         }
     }
 }
@@ -712,6 +860,9 @@ pub struct TableBuilders {
     pub audits: AuditColumns,
     pub risk_detections: RiskDetectionColumns,
     pub risky_users: RiskyUserColumns,
+    pub graph_activity: GraphActivityColumns,
+    pub provisioning: ProvisioningColumns,
+    pub risky_service_principals: RiskyServicePrincipalColumns,
 }
 
 impl Default for TableBuilders {
@@ -731,6 +882,9 @@ impl TableBuilders {
             audits: AuditColumns::with_capacity(rows(1024, 64)),
             risk_detections: RiskDetectionColumns::with_capacity(rows(1024, 8)),
             risky_users: RiskyUserColumns::with_capacity(rows(1024, 8)),
+            graph_activity: GraphActivityColumns::with_capacity(rows(1024, 64)),
+            provisioning: ProvisioningColumns::with_capacity(rows(1024, 8)),
+            risky_service_principals: RiskyServicePrincipalColumns::with_capacity(rows(1024, 8)),
         }
     }
 
@@ -740,16 +894,22 @@ impl TableBuilders {
             Row::Audit(r) => self.audits.push(r),
             Row::RiskDetection(r) => self.risk_detections.push(r),
             Row::RiskyUser(r) => self.risky_users.push(r),
+            Row::GraphActivity(r) => self.graph_activity.push(r),
+            Row::Provisioning(r) => self.provisioning.push(r),
+            Row::RiskyServicePrincipal(r) => self.risky_service_principals.push(r),
         }
     }
 
     /// Finish into one frame per table (empty tables included, with their schema).
-    pub fn finish(self) -> [(Table, DataFrame); 4] {
+    pub fn finish(self) -> [(Table, DataFrame); Table::COUNT] {
         [
             (Table::SignIns, self.signins.finish()),
             (Table::Audits, self.audits.finish()),
             (Table::RiskDetections, self.risk_detections.finish()),
             (Table::RiskyUsers, self.risky_users.finish()),
+            (Table::GraphActivity, self.graph_activity.finish()),
+            (Table::Provisioning, self.provisioning.finish()),
+            (Table::RiskyServicePrincipals, self.risky_service_principals.finish()),
         ]
     }
 }

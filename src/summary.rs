@@ -20,12 +20,12 @@ pub fn ingest(r: &IngestReport) -> String {
         t.records,
         rate
     );
-    let _ = writeln!(s, "{:<16} {:>10} {:>10}  {:<20}  last", "table", "loaded", "duplicate", "first");
+    let _ = writeln!(s, "{:<24} {:>10} {:>10}  {:<20}  last", "table", "loaded", "duplicate", "first");
     for table in Table::ALL {
         let ts = &r.tables[table.name()];
         let _ = writeln!(
             s,
-            "{:<16} {:>10} {:>10}  {:<20}  {}",
+            "{:<24} {:>10} {:>10}  {:<20}  {}",
             table.name(),
             ts.loaded,
             ts.duplicate,
@@ -73,8 +73,14 @@ pub fn ingest(r: &IngestReport) -> String {
     }
     for table in Table::ALL {
         let ts = &r.tables[table.name()];
-        if ts.loaded == 0 {
+        if ts.loaded == 0 && table.is_core() {
             let _ = writeln!(s, "warning: no {} records in the inputs", table.name());
+        }
+        if ts.loaded == 0 && table == Table::GraphActivity && t.loaded > 0 {
+            let _ = writeln!(
+                s,
+                "note: no graph_activity records: incidents cannot show what an attacker read or changed through Microsoft Graph (export the MicrosoftGraphActivityLogs category to add it)"
+            );
         }
         if ts.without_time > 0 {
             let _ = writeln!(

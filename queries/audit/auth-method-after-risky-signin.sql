@@ -68,7 +68,7 @@ context AS (
   SELECT r.id AS reg_id, 'risk_detection' AS signal, d.time, d.ip_address AS ip,
          d.risk_event_type AS detail
   FROM registrations r
-  JOIN risk_detections d ON d.user_principal_name = r.account
+  JOIN user_risk_detections d ON d.user_principal_name = r.account
   WHERE (d.risk_level IN ('medium', 'high') OR d.risk_state = 'confirmedCompromised')
     AND COALESCE(d.risk_state, '') NOT IN ('dismissed', 'confirmedSafe')
     AND CAST(d.time AS BIGINT) BETWEEN r.window_start AND r.window_end

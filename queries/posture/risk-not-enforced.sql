@@ -60,7 +60,7 @@ risky_total AS (
 -- (2) risky users who kept signing in ---------------------------------------------------------
 flags AS (
   SELECT user_principal_name, COALESCE(detected_time, time) AS flagged_at, risk_event_type AS reason, risk_level
-  FROM risk_detections
+  FROM user_risk_detections
   WHERE risk_level IN {{user_risk_levels}} AND risk_state IN ('atRisk', 'confirmedCompromised')
   UNION ALL
   SELECT user_principal_name, time AS flagged_at, CONCAT('risky user ', risk_level) AS reason, risk_level

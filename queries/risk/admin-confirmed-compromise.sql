@@ -29,7 +29,7 @@ WITH from_detections AS (
   SELECT COALESCE(user_id, user_principal_name) AS ukey, user_principal_name AS identity_name, time, id,
          ip_address, 'risk detection' AS source_kind, CAST(NULL AS VARCHAR) AS confirmed_by,
          CONCAT(risk_event_type, '/', COALESCE(risk_detail, ''), '/', COALESCE(risk_state, '')) AS fact
-  FROM risk_detections
+  FROM user_risk_detections
   WHERE risk_event_type = 'adminConfirmedUserCompromised'
      OR risk_detail IN ('adminConfirmedSigninCompromised', 'adminConfirmedUserCompromised')
      OR risk_state = 'confirmedCompromised'

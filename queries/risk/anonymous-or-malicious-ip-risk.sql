@@ -32,7 +32,7 @@ WITH hits AS (
   SELECT *,
          COALESCE(user_id, user_principal_name) AS ukey,
          CASE WHEN risk_event_type IN ('nationStateIP', 'investigationsThreatIntelligence') THEN 3 ELSE 2 END AS sev_rank
-  FROM risk_detections
+  FROM user_risk_detections
   WHERE risk_event_type IN ('anonymizedIPAddress', 'riskyIPAddress', 'maliciousIPAddress', 'suspiciousIPAddress',
                             'malwareInfectedIPAddress', 'nationStateIP', 'investigationsThreatIntelligence')
     AND COALESCE(risk_state, '') NOT IN {{ignored_states}}

@@ -32,7 +32,7 @@ WITH hits AS (
          -- remediated (password changed, MFA-driven self-remediation) still means the
          -- password was known; keep it, one step lower
          CASE WHEN risk_state = 'remediated' THEN 2 ELSE 3 END AS sev_rank
-  FROM risk_detections
+  FROM user_risk_detections
   WHERE risk_event_type IN ('leakedCredentials', 'passwordSpray')
     AND COALESCE(risk_state, '') NOT IN {{ignored_states}}
 ),

@@ -39,7 +39,7 @@
 -- ---
 WITH hits AS (
   SELECT *, COALESCE(user_id, user_principal_name) AS ukey
-  FROM risk_detections
+  FROM user_risk_detections
   WHERE risk_event_type IN {{postcomp_types}}
     AND COALESCE(risk_state, '') NOT IN {{ignored_states}}
 ),

@@ -40,7 +40,7 @@ WITH hits AS (
   SELECT id, time, request_id, risk_event_type, risk_level, risk_state, ip_address, detection_timing,
          user_principal_name, user_is_privileged,
          COALESCE(user_id, user_principal_name) AS ukey
-  FROM risk_detections
+  FROM user_risk_detections
   WHERE COALESCE(user_id, user_principal_name) IS NOT NULL
     AND id IS NOT NULL
     AND COALESCE(risk_state, '') NOT IN {{ignored_states}}

@@ -37,7 +37,7 @@ WITH user_ids AS (
   FROM (
     SELECT user_id, user_principal_name FROM risky_users
     UNION ALL
-    SELECT user_id, user_principal_name FROM risk_detections
+    SELECT user_id, user_principal_name FROM user_risk_detections
     UNION ALL
     SELECT user_id, user_principal_name FROM signins WHERE category IN ('interactive', 'non_interactive')
   ) u
@@ -61,13 +61,13 @@ dismissals AS (
   SELECT COALESCE(user_principal_name, user_id) AS ukey, time, id,
          'risk detection dismissed with the user' AS dismissal_kind,
          CAST(NULL AS VARCHAR) AS admin, CAST(NULL AS VARCHAR) AS admin_ip
-  FROM risk_detections
+  FROM user_risk_detections
   WHERE risk_detail = 'adminDismissedAllRiskForUser'
 ),
 prior_high AS (
   SELECT COALESCE(user_principal_name, user_id) AS ukey, time, id, ip_address,
          CONCAT(risk_event_type, ' detection') AS high_fact
-  FROM risk_detections
+  FROM user_risk_detections
   WHERE risk_level = 'high'
   UNION ALL
   SELECT COALESCE(user_principal_name, user_id) AS ukey, time, id, ip_address,

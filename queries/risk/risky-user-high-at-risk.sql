@@ -43,7 +43,7 @@ detections AS (
          ARRAY_AGG(DISTINCT risk_event_type) AS risk_event_types,
          STRING_AGG(DISTINCT ip_address, ';' ORDER BY ip_address) AS ips,
          MIN(time) AS first_detection
-  FROM risk_detections
+  FROM user_risk_detections
   GROUP BY COALESCE(user_id, user_principal_name)
 )
 SELECT CASE WHEN d.first_detection < a.time THEN d.first_detection ELSE a.time END AS first_seen,

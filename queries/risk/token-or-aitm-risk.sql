@@ -35,7 +35,7 @@ WITH hits AS (
          CASE WHEN risk_state = 'remediated' THEN 2
               WHEN risk_event_type = 'anomalousToken' AND risk_level = 'low' THEN 2
               ELSE 3 END AS sev_rank
-  FROM risk_detections
+  FROM user_risk_detections
   WHERE risk_event_type IN ('attackerinTheMiddle', 'anomalousToken', 'tokenIssuerAnomaly', 'attemptedPrtAccess')
     AND COALESCE(risk_state, '') NOT IN {{ignored_states}}
 ),

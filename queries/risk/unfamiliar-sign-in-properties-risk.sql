@@ -30,7 +30,7 @@
 -- ---
 WITH detections AS (
   SELECT *, COALESCE(user_id, user_principal_name) AS ukey
-  FROM risk_detections
+  FROM user_risk_detections
   WHERE risk_event_type IN ('unfamiliarFeatures', 'unlikelyTravel', 'impossibleTravel', 'mcasImpossibleTravel',
                             'newCountry', 'suspiciousBrowser')
     AND COALESCE(risk_state, '') NOT IN {{ignored_states}}

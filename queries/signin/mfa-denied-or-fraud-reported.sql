@@ -96,7 +96,7 @@ audit_signals AS (
 risk_signals AS (
   SELECT id, time, user_principal_name, ip_address, CONCAT('Identity Protection ', risk_event_type) AS signal,
          2 AS level
-  FROM risk_detections
+  FROM user_risk_detections
   WHERE risk_event_type IN ('userReportedSuspiciousActivity', 'mfaFraud')
 ),
 signals AS (

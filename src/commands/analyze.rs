@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::analyze::{correlate, duet, remediate};
+use crate::analyze::{correlate, duet, remediate, scope};
 use crate::cli::{AnalyzeArgs, Cli};
 use crate::detect::{run, Catalog, Kind, RunOptions};
 use crate::report::{self, html, outputs, timeline};
@@ -36,6 +36,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
     let shared = crate::enrich::trusted_among(&loaded.knowledge, findings.iter().flat_map(|f| f.ips.iter()));
     let incidents = correlate::correlate(&findings, &spec, &loaded.enriched.privileged_users, &shared);
     let actions = remediate::plan(&incidents, &findings);
+    let scope = scope::scope(&incidents, &findings, &loaded.enriched)?;
     let records = timeline::records(&findings, &loaded.enriched)?;
     let events = timeline::events(&incidents, &findings, &records);
     let baselines: BTreeMap<String, Vec<String>> =
@@ -51,6 +52,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
     outputs::duet_csv(out, &findings)?;
     outputs::posture_csv(out, &findings, &baselines)?;
     outputs::timeline_csv(out, &events)?;
+    outputs::scope_csv(out, &scope)?;
     outputs::attack_layer(out, &findings)?;
     let rejects = loaded.dataset.report.as_ref().map(|r| r.rejects.as_slice()).unwrap_or(&[]);
     manifest::write_rejects(out, rejects)?;
@@ -69,6 +71,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs) -> Result<ExitCode> {
             custody,
             runs: &runs,
             knowledge: &loaded.knowledge,
+            scope: &scope,
         },
     )?;
     manifest::write_value(

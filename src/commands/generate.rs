@@ -39,14 +39,18 @@ pub fn run(cli: &Cli, args: &GenerateArgs) -> Result<ExitCode> {
     let s = generate::generate(&opts)?;
     if !cli.quiet {
         println!(
-            "wrote {} files ({}) in {:.1}s: {} sign-ins, {} audits, {} risk detections, {} risky users",
+            "wrote {} files ({}) in {:.1}s: {} sign-ins, {} audits, {} risk detections, {} risky users, {} Graph requests, {} provisioning events, {} AD FS sign-ins, {} workload-identity risk records",
             s.files,
             crate::ingest::source::human_bytes(s.bytes),
             t.elapsed().as_secs_f64(),
             s.signins,
             s.audits,
             s.risk_detections,
-            s.risky_users
+            s.risky_users,
+            s.graph_activity,
+            s.provisioning,
+            s.adfs_signins,
+            s.sp_risk
         );
         if args.noise {
             println!("noise: {} ground-truth entries (see ground-truth.json)", s.noise_events);

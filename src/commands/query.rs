@@ -60,6 +60,21 @@ fn default_columns(table: Table) -> &'static [&'static str] {
             &["time", "user_principal_name", "risk_event_type", "risk_level", "risk_state", "ip_address"]
         }
         Table::RiskyUsers => &["time", "user_principal_name", "risk_level", "risk_state", "risk_detail"],
+        Table::GraphActivity => &[
+            "time",
+            "user_id",
+            "service_principal_id",
+            "ip_address",
+            "request_method",
+            "resource_path",
+            "response_status",
+        ],
+        Table::Provisioning => {
+            &["time", "action", "status", "source_identity_name", "target_system", "error_code"]
+        }
+        Table::RiskyServicePrincipals => {
+            &["time", "service_principal_name", "app_id", "risk_level", "risk_state"]
+        }
     }
 }
 
@@ -76,7 +91,10 @@ fn query_error(e: impl std::fmt::Display) -> anyhow::Error {
 /// Rows of `table` matching the shorthand filters.
 fn shorthand(ds: &Dataset, args: &QueryArgs) -> Result<LazyFrame> {
     let table = Table::from_name(&args.table).ok_or_else(|| {
-        anyhow!("unknown table {:?}; use signins, audits, risk_detections or risky_users", args.table)
+        anyhow!(
+            "unknown table {:?}; use signins, audits, risk_detections, risky_users, graph_activity, provisioning or risky_service_principals",
+            args.table
+        )
     })?;
     let since = args.since.as_deref().map(|v| parse_bound("--since", v)).transpose()?;
     let until = args.until.as_deref().map(|v| parse_bound("--until", v)).transpose()?;

@@ -1,4 +1,5 @@
-//! `entrascope schema`: the canonical tables and their columns, from `schema.rs`.
+//! `entrascope schema`: the canonical tables and their columns, from `schema.rs`, and the
+//! columns enrichment adds before the rules run.
 
 use std::process::ExitCode;
 
@@ -10,6 +11,13 @@ pub fn run() -> ExitCode {
         println!("{} — {}", doc.name, doc.doc);
         for c in doc.columns {
             println!("  {:<28} {:<20} {}", c.name, c.dtype.split('{').next().unwrap_or(c.dtype), c.doc);
+        }
+        let added = crate::schema::enriched::columns(doc.name);
+        if !added.is_empty() {
+            println!("  added by enrichment before rules run (not stored in the dataset):");
+            for c in added {
+                println!("  {:<28} {:<20} {}", c.name, c.dtype, c.doc);
+            }
         }
         println!();
     }

@@ -31,14 +31,21 @@ pub fn user(table: Table, user: &str) -> Expr {
             .or(col("target_upn").eq(upn))
             .or(col("actor_user_id").eq(id.clone()))
             .or(col("target_id").eq(id)),
+        // Graph requests carry only the object id (dossiers add the ids a UPN signed in with).
+        Table::GraphActivity => col("user_id").eq(id),
+        Table::Provisioning => col("source_upn").eq(upn).or(col("source_identity_id").eq(id)),
+        Table::RiskyServicePrincipals => lit(false),
         _ => col("user_principal_name").eq(upn).or(col("user_id").eq(id)),
     };
     cond.fill_null(lit(false))
 }
 
 /// `ip_address` equal to an address, or inside a CIDR (matched per distinct address of
-/// `lf`, which is why it needs the frame).
+/// `lf`, which is why it needs the frame). Tables without addresses match nothing.
 pub fn ip(lf: LazyFrame, ip: &str) -> Result<Expr> {
+    if !lf.clone().collect_schema()?.contains("ip_address") {
+        return Ok(lit(false));
+    }
     let cidr = net::Cidr::parse(ip).ok_or_else(|| anyhow!("{ip:?} is not an IP address or CIDR"))?;
     if !ip.contains('/') {
         return Ok(col("ip_address").eq(lit(ip.to_string())).fill_null(lit(false)));

@@ -138,6 +138,7 @@ fn ip_lookup(tables: &BTreeMap<Table, LazyFrame>, kn: &Knowledge, intel: &[Indic
         (tables[&Table::SignIns].clone(), "ip_address"),
         (tables[&Table::Audits].clone(), "ip_address"),
         (tables[&Table::RiskDetections].clone(), "ip_address"),
+        (tables[&Table::GraphActivity].clone(), "ip_address"),
     ])?;
     let trusted: Vec<net::Cidr> = kn.policy.trusted_ips.iter().filter_map(|c| net::Cidr::parse(c)).collect();
     let trust_source = kn.source_of("trusted_ips");
@@ -197,6 +198,7 @@ fn ua_lookup(tables: &BTreeMap<Table, LazyFrame>) -> Result<LazyFrame> {
     let uas = distinct(&[
         (tables[&Table::SignIns].clone(), "user_agent"),
         (tables[&Table::Audits].clone(), "user_agent"),
+        (tables[&Table::GraphActivity].clone(), "user_agent"),
     ])?;
     let mut tool: Vec<Option<&str>> = Vec::with_capacity(uas.len());
     let mut kind: Vec<Option<&str>> = Vec::with_capacity(uas.len());
@@ -495,7 +497,7 @@ pub fn enrich(
         )
         .left_join(hosting_lookup(e::IP_ASN)?, col(e::IP_ASN), col(e::IP_ASN))
         .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
-        .left_join(uas, col("user_agent"), col("user_agent"))
+        .left_join(uas.clone(), col("user_agent"), col("user_agent"))
         .with_columns(role_columns())
         .with_columns([
             in_list(col("actor_upn"), &priv_list).alias(e::ACTOR_IS_PRIVILEGED),
@@ -507,7 +509,11 @@ pub fn enrich(
         ]);
 
     let risk = ip_cols(tables[&Table::RiskDetections].clone())
-        .left_join(ips.select([col("ip_address"), col(e::IP_ASN)]), col("ip_address"), col("ip_address"))
+        .left_join(
+            ips.clone().select([col("ip_address"), col(e::IP_ASN)]),
+            col("ip_address"),
+            col("ip_address"),
+        )
         .left_join(hosting_lookup(e::IP_ASN)?, col(e::IP_ASN), col(e::IP_ASN))
         .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
         .drop(cols([e::IP_ASN]))
@@ -517,12 +523,17 @@ pub fn enrich(
         .clone()
         .with_column(in_list(col("user_principal_name"), &priv_list).alias(e::USER_IS_PRIVILEGED));
 
+    let graph = graph_activity(tables, ips, uas, &priv_list)?;
+
     let mut out = BTreeMap::new();
     for (t, lf) in [
         (Table::SignIns, signins),
         (Table::Audits, audits),
         (Table::RiskDetections, risk),
         (Table::RiskyUsers, risky),
+        (Table::GraphActivity, graph),
+        (Table::Provisioning, tables[&Table::Provisioning].clone()),
+        (Table::RiskyServicePrincipals, tables[&Table::RiskyServicePrincipals].clone()),
     ] {
         // Canonical columns first, then enrichment in the documented order.
         let mut names: Vec<Expr> = t.doc().columns.iter().map(|c| col(c.name)).collect();
@@ -531,6 +542,61 @@ pub fn enrich(
         out.insert(t, if materialise { lf.collect()?.lazy() } else { lf });
     }
     Ok(Enriched { tables: out, privileged_users: privileged })
+}
+
+/// Graph requests carry ids only: the caller's UPN and the app's name come from the sign-ins
+/// (distinct user id → UPN and app id → name dimensions), and whether the caller ever signed
+/// in successfully from the request's address (distinct (principal, address) pairs) tells a
+/// token used where it was issued from one replayed elsewhere.
+fn graph_activity(
+    tables: &BTreeMap<Table, LazyFrame>,
+    ips: LazyFrame,
+    uas: LazyFrame,
+    priv_list: &[String],
+) -> Result<LazyFrame> {
+    let signins = &tables[&Table::SignIns];
+    let upn_of = signins
+        .clone()
+        .filter(col("user_id").is_not_null().and(col("user_principal_name").is_not_null()))
+        .group_by([col("user_id")])
+        .agg([col("user_principal_name").min().alias(e::USER_PRINCIPAL_NAME)]);
+    let app_of = signins
+        .clone()
+        .filter(col("app_id").is_not_null().and(col("app_display_name").is_not_null()))
+        .group_by([col("app_id")])
+        .agg([col("app_display_name").min().alias(e::APP_DISPLAY_NAME)]);
+    let principal = |user: &str, sp: &str| {
+        when(col(user).is_not_null()).then(col(user)).otherwise(col(sp)).alias("_principal")
+    };
+    let signed_in_from = signins
+        .clone()
+        .filter(col("result").eq(lit("success")).and(col("ip_address").is_not_null()))
+        .select([principal("user_id", "service_principal_id"), col("ip_address")])
+        .filter(col("_principal").is_not_null())
+        .unique(None, UniqueKeepStrategy::Any)
+        .with_column(lit(true).alias(e::PRINCIPAL_SIGNED_IN_FROM_IP));
+    Ok(tables[&Table::GraphActivity]
+        .clone()
+        .left_join(ips, col("ip_address"), col("ip_address"))
+        .with_columns([
+            col(e::IP_IS_TRUSTED).fill_null(lit(false)),
+            col(e::IP_IS_PRIVATE).fill_null(lit(false)),
+        ])
+        // Graph records carry no ASN: the network is the one the sign-ins saw for the address.
+        .left_join(hosting_lookup(e::IP_ASN)?, col(e::IP_ASN), col(e::IP_ASN))
+        .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
+        .left_join(uas, col("user_agent"), col("user_agent"))
+        .left_join(upn_of, col("user_id"), col("user_id"))
+        .left_join(app_of, col("app_id"), col("app_id"))
+        .with_column(in_list(col(e::USER_PRINCIPAL_NAME), priv_list).alias(e::USER_IS_PRIVILEGED))
+        .with_column(principal("user_id", "service_principal_id"))
+        .join(
+            signed_in_from,
+            [col("_principal"), col("ip_address")],
+            [col("_principal"), col("ip_address")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(col(e::PRINCIPAL_SIGNED_IN_FROM_IP).fill_null(lit(false))))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use serde_json::Value;
 
+use super::activity;
 use super::json::*;
 use super::model::*;
 use super::write::{create, Ctx, Sink};
@@ -432,6 +433,11 @@ pub struct LaSink {
     audit: Table<Audit>,
     risk: Table<RiskDetection>,
     risky: Table<RiskyUser>,
+    graph: Table<GraphRequest>,
+    provisioning: Table<Provision>,
+    adfs: Table<AdfsSignIn>,
+    sp_risk: Table<SpRisk>,
+    risky_sp: Table<RiskySp>,
 }
 
 impl LaSink {
@@ -462,6 +468,23 @@ impl LaSink {
             audit: Table::create(path("AuditLogs"), audit_cols(), shape(false))?,
             risk: Table::create(path("AADUserRiskEvents"), risk_cols(), shape(true))?,
             risky: Table::create(path("AADRiskyUsers"), risky_cols(), shape(true))?,
+            graph: Table::create(path("MicrosoftGraphActivityLogs"), activity::graph_cols(), shape(false))?,
+            provisioning: Table::create(
+                path("AADProvisioningLogs"),
+                activity::provisioning_cols(),
+                shape(true),
+            )?,
+            adfs: Table::create(path("ADFSSignInLogs"), activity::adfs_cols(), shape(false))?,
+            sp_risk: Table::create(
+                path("AADServicePrincipalRiskEvents"),
+                activity::sp_risk_cols(),
+                shape(true),
+            )?,
+            risky_sp: Table::create(
+                path("AADRiskyServicePrincipals"),
+                activity::risky_sp_cols(),
+                shape(false),
+            )?,
         })
     }
 }
@@ -481,6 +504,21 @@ impl Sink for LaSink {
         for r in b.risky.iter().rev() {
             self.risky.push(r, &self.c)?;
         }
+        for r in b.graph.iter().rev() {
+            self.graph.push(r, &self.c)?;
+        }
+        for r in b.provisioning.iter().rev() {
+            self.provisioning.push(r, &self.c)?;
+        }
+        for r in b.adfs.iter().rev() {
+            self.adfs.push(r, &self.c)?;
+        }
+        for r in b.sp_risks.iter().rev() {
+            self.sp_risk.push(r, &self.c)?;
+        }
+        for r in b.risky_sps.iter().rev() {
+            self.risky_sp.push(r, &self.c)?;
+        }
         Ok(())
     }
 
@@ -490,6 +528,11 @@ impl Sink for LaSink {
         files.push(me.audit.finish()?);
         files.push(me.risk.finish()?);
         files.push(me.risky.finish()?);
+        files.push(me.graph.finish()?);
+        files.push(me.provisioning.finish()?);
+        files.push(me.adfs.finish()?);
+        files.push(me.sp_risk.finish()?);
+        files.push(me.risky_sp.finish()?);
         Ok(files)
     }
 }

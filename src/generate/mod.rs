@@ -19,6 +19,7 @@
 //! stream is keyed by seed and entity, days are simulated independently, and
 //! writers that span days consume them in a fixed order.
 
+mod activity;
 mod audits;
 mod json;
 mod la;
@@ -113,6 +114,11 @@ pub struct GenSummary {
     pub audits: usize,
     pub risk_detections: usize,
     pub risky_users: usize,
+    pub graph_activity: usize,
+    pub provisioning: usize,
+    pub adfs_signins: usize,
+    /// Workload-identity risk: detections plus risky-service-principal records.
+    pub sp_risk: usize,
     /// Ground-truth `noise` entries (0 without `--noise`).
     pub noise_events: usize,
 }
@@ -164,8 +170,9 @@ fn validate(opts: &GenOptions) -> Result<()> {
 struct DayOut {
     /// Kept only when day-spanning writers need it.
     batch: Option<DayBatch>,
-    /// sign-ins, audits, risk detections, risky users
-    counts: [usize; 4],
+    /// sign-ins, audits, risk detections, risky users, Graph requests, provisioning, AD FS,
+    /// workload-identity risk
+    counts: [usize; 8],
     written: Vec<PathBuf>,
 }
 
@@ -198,9 +205,23 @@ fn run_days(
             b.audits.extend(x.audits.iter().cloned());
             b.risks.extend(x.risks.iter().cloned());
             b.risky.extend(x.risky.iter().cloned());
+            b.graph.extend(x.graph.iter().cloned());
+            b.sp_risks.extend(x.sp_risks.iter().cloned());
+            b.risky_sps.extend(x.risky_sps.iter().cloned());
         }
+        let (lo, hi) = (d.max(ctx.w0), (d + MS_PER_DAY).min(ctx.w1));
+        activity::derive(opts.seed, tenant, d, lo, hi, &mut b);
         b.sort();
-        let counts = [b.signins.len(), b.audits.len(), b.risks.len(), b.risky.len()];
+        let counts = [
+            b.signins.len(),
+            b.audits.len(),
+            b.risks.len(),
+            b.risky.len(),
+            b.graph.len(),
+            b.provisioning.len(),
+            b.adfs.len(),
+            b.sp_risks.len() + b.risky_sps.len(),
+        ];
         let written = if azure { write::azure_monitor_day(ctx, &b)? } else { Vec::new() };
         Ok(DayOut { batch: keep_batches.then_some(b), counts, written })
     };
@@ -214,6 +235,10 @@ fn run_days(
             summary.audits += counts[1];
             summary.risk_detections += counts[2];
             summary.risky_users += counts[3];
+            summary.graph_activity += counts[4];
+            summary.provisioning += counts[5];
+            summary.adfs_signins += counts[6];
+            summary.sp_risk += counts[7];
             files.extend(written);
             if let Some(b) = batch {
                 for s in sinks.iter_mut() {
@@ -259,6 +284,15 @@ fn split_by_day(sp: &scenarios::Specials) -> BTreeMap<i64, DayBatch> {
     for x in &sp.risky {
         m.entry(day(x.t)).or_default().risky.push(x.clone());
     }
+    for x in &sp.graph {
+        m.entry(day(x.t)).or_default().graph.push(x.clone());
+    }
+    for x in &sp.sp_risks {
+        m.entry(day(x.t)).or_default().sp_risks.push(x.clone());
+    }
+    for x in &sp.risky_sps {
+        m.entry(day(x.t)).or_default().risky_sps.push(x.clone());
+    }
     m
 }
 
@@ -294,8 +328,8 @@ fn readme_text(
     );
     let _ = writeln!(
         r,
-        "Records: {} sign-ins, {} directory audits, {} risk detections, {} risky-user records.",
-        s.signins, s.audits, s.risk_detections, s.risky_users
+        "Records: {} sign-ins, {} directory audits, {} risk detections, {} risky-user records, {} Microsoft Graph requests, {} provisioning events, {} AD FS sign-ins, {} workload-identity risk records (Graph activity, provisioning, AD FS and workload risk are written to the Azure Monitor and Log Analytics shapes only: the Graph API and the portal have no export of them that responders use).",
+        s.signins, s.audits, s.risk_detections, s.risky_users, s.graph_activity, s.provisioning, s.adfs_signins, s.sp_risk
     );
     let _ = writeln!(r, "Every record carries the same id, correlation id and millisecond timestamp in every format, so overlapping exports can be deduplicated.\n");
     let _ = writeln!(r, "## What was written\n");
@@ -311,7 +345,7 @@ fn readme_text(
             "azure-monitor" => "Diagnostic-settings storage archive: `insights-logs-<category>/tenantId=<tid>/y=/m=/d=/h=/m=00/PT1H.json`, NDJSON envelopes (7-digit fractions, `+00:00` in createdDateTime; risk categories use the US-culture envelope time seen in real samples).",
             "graph" => "Microsoft-Extractor-Suite style Graph export: sign-ins as pretty-printed arrays per page with a UTF-8 BOM (one file holds two concatenated arrays, the managed-identity pass ends with a single unrolled object); audits and Identity Protection as raw `@odata` pages.",
             "la-csv" => "Log Analytics portal CSV per table: BOM, `[UTC]` datetime headers with `M/D/YYYY, h:mm:ss.fff AM` values, JSON text in dynamic columns, TRUE/FALSE, TenantId = workspace id.",
-            "la-json" => "Log Analytics JSON: query-API `tables[]` shape (SigninLogs, AADServicePrincipalSignInLogs, AADUserRiskEvents, AADRiskyUsers) and NDJSON row objects (the other tables).",
+            "la-json" => "Log Analytics JSON: query-API `tables[]` shape (SigninLogs, AADServicePrincipalSignInLogs, AADUserRiskEvents, AADRiskyUsers, AADProvisioningLogs, AADServicePrincipalRiskEvents) and NDJSON row objects (the other tables).",
             "portal-csv" => "Entra portal sign-in and audit CSV downloads (fully quoted, exact headers; capped at 100,000 sign-ins / 250,000 audits per file like the portal).",
             "portal-json" => "Entra portal JSON downloads: one top-level array of Graph objects per log type.",
             "ground-truth.json" if opts.noise => "Injected scenarios, benign look-alikes and noise.",
@@ -502,7 +536,7 @@ mod tests {
                 categories.insert(v["category"].as_str().unwrap().to_string());
             }
         }
-        assert_eq!(categories.len(), 7, "{categories:?}");
+        assert_eq!(categories.len(), 12, "{categories:?}");
         // Graph: concatenated arrays and a single-object page exist
         let graph = files_under(&o.out.join("graph"));
         let mut concatenated = false;

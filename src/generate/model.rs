@@ -371,6 +371,77 @@ pub struct RiskyUser {
     pub detail: &'static str,
 }
 
+// ---------------------------------------------------------------------------
+// the categories beyond sign-ins, audits and user risk (see activity.rs)
+
+/// One Microsoft Graph API request (MicrosoftGraphActivityLogs).
+#[derive(Clone, Debug)]
+pub struct GraphRequest {
+    pub t: i64,
+    pub id: Guid,
+    /// The caller of a delegated token; `None` for app-only tokens.
+    pub user: Option<Arc<User>>,
+    /// The service principal of an app-only token.
+    pub sp_id: Option<Guid>,
+    pub app_id: S,
+    pub ip: S,
+    pub ua: S,
+    pub method: &'static str,
+    pub uri: S,
+    pub status: u16,
+    pub size: u32,
+    /// `signInActivityId`: the uniqueTokenIdentifier of the sign-in that issued the token.
+    pub uti: S,
+    pub session: Option<Guid>,
+    pub token_t: i64,
+    pub scopes: Option<&'static str>,
+    pub roles: Option<&'static str>,
+}
+
+/// One provisioning event of the tenant's SCIM connector.
+#[derive(Clone, Debug)]
+pub struct Provision {
+    pub t: i64,
+    pub id: Guid,
+    pub user: Arc<User>,
+    pub action: &'static str,
+    pub status: &'static str,
+    pub cycle: Guid,
+    pub change: Guid,
+}
+
+/// One AD FS sign-in reported by Connect Health (ADFSSignInLogs).
+#[derive(Clone, Debug)]
+pub struct AdfsSignIn {
+    pub t: i64,
+    pub id: Guid,
+    pub correlation: Guid,
+    pub user: Arc<User>,
+    pub ip: S,
+    pub error: i32,
+    pub uti: S,
+}
+
+/// A workload-identity risk detection (ServicePrincipalRiskEvents).
+#[derive(Clone, Debug)]
+pub struct SpRisk {
+    pub t: i64,
+    pub id: Guid,
+    pub workload: Arc<Workload>,
+    pub ip: S,
+    pub event_type: &'static str,
+    pub level: &'static str,
+}
+
+/// A risky-service-principal state record (RiskyServicePrincipals).
+#[derive(Clone, Debug)]
+pub struct RiskySp {
+    pub t: i64,
+    pub workload: Arc<Workload>,
+    pub level: &'static str,
+    pub state: &'static str,
+}
+
 /// All records whose event time falls in one UTC calendar day, time-ordered.
 #[derive(Default)]
 pub struct DayBatch {
@@ -378,6 +449,11 @@ pub struct DayBatch {
     pub audits: Vec<Audit>,
     pub risks: Vec<RiskDetection>,
     pub risky: Vec<RiskyUser>,
+    pub graph: Vec<GraphRequest>,
+    pub provisioning: Vec<Provision>,
+    pub adfs: Vec<AdfsSignIn>,
+    pub sp_risks: Vec<SpRisk>,
+    pub risky_sps: Vec<RiskySp>,
 }
 
 impl DayBatch {
@@ -386,6 +462,11 @@ impl DayBatch {
         self.audits.sort_by(|a, b| a.t.cmp(&b.t).then_with(|| a.id.cmp(&b.id)));
         self.risks.sort_by(|a, b| a.t_updated.cmp(&b.t_updated).then_with(|| a.id.cmp(&b.id)));
         self.risky.sort_by(|a, b| a.t.cmp(&b.t).then(a.user.id.cmp(&b.user.id)));
+        self.graph.sort_by(|a, b| a.t.cmp(&b.t).then(a.id.cmp(&b.id)));
+        self.provisioning.sort_by(|a, b| a.t.cmp(&b.t).then(a.id.cmp(&b.id)));
+        self.adfs.sort_by(|a, b| a.t.cmp(&b.t).then(a.id.cmp(&b.id)));
+        self.sp_risks.sort_by(|a, b| a.t.cmp(&b.t).then(a.id.cmp(&b.id)));
+        self.risky_sps.sort_by(|a, b| a.t.cmp(&b.t).then(a.workload.sp_id.cmp(&b.workload.sp_id)));
     }
 }
 

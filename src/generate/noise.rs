@@ -1400,13 +1400,17 @@ impl Noise<'_> {
                 let Some(r) = p.role else { continue };
                 let hour = if weekday { 13.5 + rng.f64() * 3.0 } else { 10.0 + rng.f64() * 8.0 };
                 let tm = self.at(p, d, hour, &mut rng);
-                let ip = if weekday { self.admin_ip(a) } else { p.home_net.ip.clone() };
+                let net = if weekday { t.offices[p.office].net.clone() } else { p.home_net.clone() };
+                let ip = net.ip.clone();
                 let hours = rng.range(2, 8);
                 let role_tgt = || obj_target(r.1, r.0, "Role", vec![]);
                 let corr = rng.guid();
                 let pim = by_app("MS-PIM", t.pim_sp, None);
                 let why = if weekday { "Afternoon administration" } else { "On-call incident" };
                 let mut ep = Episode::of(&[&p.user.upn]);
+                // PIM is reached through a browser session: the sign-in from the same
+                // address comes first (a request with no sign-in behind it is not routine)
+                ep.signins.push(login(t, p, Client::Browser, tm - 90_000, &net, false, &mut rng));
                 let mut req = audit_in(
                     &mut rng,
                     corr,

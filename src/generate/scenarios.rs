@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use super::activity;
 use super::audits::*;
 use super::model::*;
 use super::rng::{Guid, Rng};
@@ -40,6 +41,10 @@ pub struct Specials {
     pub audits: Vec<Audit>,
     pub risks: Vec<RiskDetection>,
     pub risky: Vec<RiskyUser>,
+    /// Graph requests the attackers make (ordinary ones are derived from sign-ins).
+    pub graph: Vec<GraphRequest>,
+    pub sp_risks: Vec<SpRisk>,
+    pub risky_sps: Vec<RiskySp>,
     pub attacks: Vec<Truth>,
     pub benign: Vec<Truth>,
     /// `--noise`: ordinary benign chaos (see `noise.rs`), ids from 201.
@@ -261,6 +266,9 @@ pub fn plan(t: &mut Tenant, seed: u64, w0: i64, w1: i64, attacks: bool, noise: b
     sp.audits.retain(|x| keep(x.t));
     sp.risks.retain(|x| keep(x.t_updated));
     sp.risky.retain(|x| keep(x.t));
+    sp.graph.retain(|x| keep(x.t));
+    sp.sp_risks.retain(|x| keep(x.t));
+    sp.risky_sps.retain(|x| keep(x.t));
     sp
 }
 
@@ -769,6 +777,36 @@ fn spray(t: &Tenant, c: &Clock, rng: &mut Rng, a: usize, sp: &mut Specials) {
             t.resource(rs),
             rng,
         );
+        if k == 0 {
+            // AzureHound collection with the new Graph token: every directory object type
+            const PATHS: [&str; 7] = [
+                "users?$select=id,displayName,userPrincipalName,onPremisesSecurityIdentifier&$top=999",
+                "groups?$top=999",
+                "servicePrincipals?$top=999",
+                "applications?$top=999",
+                "devices?$top=999",
+                "directoryRoles",
+                "roleManagement/directory/roleAssignments?$expand=principal",
+            ];
+            let mut gr = Rng::stream(ni.id.0 as u64, &[0x6772]);
+            let mut tq = ni.t + 40_000;
+            for j in 0..280 {
+                let path = PATHS[j % PATHS.len()];
+                let sep = if path.contains('?') { '&' } else { '?' };
+                let uri = format!("https://graph.microsoft.com/v1.0/{path}{sep}page={}", j / PATHS.len());
+                sp.graph.push(activity::request_from(
+                    &ni,
+                    tq,
+                    gr.guid(),
+                    "GET",
+                    uri,
+                    200,
+                    96_000,
+                    Some("azurehound/v2.1.7"),
+                ));
+                tq += gr.range(300, 1_500);
+            }
+        }
         sp.signins.push(ni);
     }
     let act = Actor { p: pa, ip: n.ip.to_string(), ua: UA_O365SPRAY };
@@ -1124,6 +1162,51 @@ fn token_replay(t: &Tenant, c: &Clock, rng: &mut Rng, e: usize, sp: &mut Special
         sp.signins.push(ni);
     }
     let ni = first_ni.expect("replay events");
+    // With the stolen token: page through the inbox, hide replies with an inbox rule, and
+    // list the OneDrive root (the scope the report must show).
+    // a stream of its own, so the stories' other records stay as they were
+    let mut gr = Rng::stream(ni.id.0 as u64, &[0x6772]);
+    let mut tq = ni.t + 30_000;
+    for k in 0..120 {
+        let uri = format!(
+            "https://graph.microsoft.com/v1.0/me/mailFolders/inbox/messages?$top=50&$skip={}",
+            k * 50
+        );
+        sp.graph.push(activity::request_from(
+            &ni,
+            tq,
+            gr.guid(),
+            "GET",
+            uri,
+            200,
+            180_000,
+            Some("python-requests/2.31.0"),
+        ));
+        tq += gr.range(4_000, 12_000);
+    }
+    sp.graph.push(activity::request_from(
+        &ni,
+        tq + 60_000,
+        gr.guid(),
+        "POST",
+        "https://graph.microsoft.com/v1.0/me/mailFolders/inbox/messageRules".into(),
+        201,
+        640,
+        Some("python-requests/2.31.0"),
+    ));
+    for k in 0..25 {
+        let uri = format!("https://graph.microsoft.com/v1.0/me/drive/root/children?$top=200&page={k}");
+        sp.graph.push(activity::request_from(
+            &ni,
+            tq + 120_000 + k * 9_000,
+            gr.guid(),
+            "GET",
+            uri,
+            200,
+            52_000,
+            Some("python-requests/2.31.0"),
+        ));
+    }
     sp.risks.push(detection(rng, &ni, "anomalousToken", "generic", "high", "offline", 5 * MS_PER_HOUR));
     sp.signins.push(login);
     sp.signins.push(replay);
@@ -1180,6 +1263,25 @@ fn illicit_consent(t: &Tenant, c: &Clock, rng: &mut Rng, f: usize, sp: &mut Spec
             t.resource(res::GRAPH),
             rng,
         );
+        // each refreshed token pages through the user's mail (own stream: see token_replay)
+        let mut gr = Rng::stream(ni.id.0 as u64, &[0x6772]);
+        for j in 0..10 {
+            let uri = format!(
+                "https://graph.microsoft.com/v1.0/users/{}/messages?$top=100&$skip={}",
+                p.user.id,
+                (k * 10 + j) * 100
+            );
+            sp.graph.push(activity::request_from(
+                &ni,
+                ni.t + 15_000 + j * 6_000,
+                gr.guid(),
+                "GET",
+                uri,
+                200,
+                240_000,
+                None,
+            ));
+        }
         sp.signins.push(ni);
     }
     sp.signins.push(ask);
@@ -1544,6 +1646,22 @@ fn sp_new_credential(t: &Tenant, rng: &mut Rng, act: &Actor, tm: i64, sp: &mut S
             rng,
         );
         si.cred_key = Some(new_key);
+        if k == 0 {
+            sp.sp_risks.push(SpRisk {
+                t: si.t,
+                id: Rng::stream(si.id.0 as u64, &[0x7370]).guid(),
+                workload: target.w.clone(),
+                ip: sp_net.ip.clone(),
+                event_type: "suspiciousSignins",
+                level: "high",
+            });
+            sp.risky_sps.push(RiskySp {
+                t: si.t + 45 * MS_PER_MIN,
+                workload: target.w.clone(),
+                level: "high",
+                state: "atRisk",
+            });
+        }
         sp.signins.push(si);
     }
     let tr = sp.truth(m, 10, "service-principal-new-credential",

@@ -15,6 +15,7 @@ use serde::ser::Serializer;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use super::activity;
 use super::json::*;
 use super::model::*;
 
@@ -182,12 +183,23 @@ fn write_risky_line<W: Write>(w: &mut W, r: &RiskyUser, ctx: &Ctx) -> Result<()>
     e.properties(&RiskyUserJson { r, style: Style::Diag })
 }
 
+fn value_line<W: Write>(w: &mut W, v: &serde_json::Value) -> Result<()> {
+    serde_json::to_writer(&mut *w, v)?;
+    w.write_all(b"\n")?;
+    Ok(())
+}
+
 /// The records of one (category, hour) blob.
 enum Blob<'a> {
     SignIns(Kind, Vec<&'a SignIn>),
     Audits(Vec<&'a Audit>),
     Risks(Vec<&'a RiskDetection>),
     Risky(Vec<&'a RiskyUser>),
+    Graph(Vec<&'a GraphRequest>),
+    Provisioning(Vec<&'a Provision>),
+    Adfs(Vec<&'a AdfsSignIn>),
+    SpRisks(Vec<&'a SpRisk>),
+    RiskySps(Vec<&'a RiskySp>),
 }
 
 impl Blob<'_> {
@@ -197,6 +209,11 @@ impl Blob<'_> {
             Blob::Audits(_) => "AuditLogs",
             Blob::Risks(_) => "UserRiskEvents",
             Blob::Risky(_) => "RiskyUsers",
+            Blob::Graph(_) => "MicrosoftGraphActivityLogs",
+            Blob::Provisioning(_) => "ProvisioningLogs",
+            Blob::Adfs(_) => "ADFSSignInLogs",
+            Blob::SpRisks(_) => "ServicePrincipalRiskEvents",
+            Blob::RiskySps(_) => "RiskyServicePrincipals",
         }
     }
 }
@@ -236,6 +253,12 @@ pub fn azure_monitor_day(ctx: &Ctx, b: &DayBatch) -> Result<Vec<PathBuf>> {
     blobs.extend(by_hour(b.audits.iter(), |a| a.t).into_iter().map(|(h, v)| (h, Blob::Audits(v))));
     blobs.extend(by_hour(b.risks.iter(), |r| r.t_updated).into_iter().map(|(h, v)| (h, Blob::Risks(v))));
     blobs.extend(by_hour(b.risky.iter(), |r| r.t).into_iter().map(|(h, v)| (h, Blob::Risky(v))));
+    blobs.extend(by_hour(b.graph.iter(), |r| r.t).into_iter().map(|(h, v)| (h, Blob::Graph(v))));
+    blobs
+        .extend(by_hour(b.provisioning.iter(), |r| r.t).into_iter().map(|(h, v)| (h, Blob::Provisioning(v))));
+    blobs.extend(by_hour(b.adfs.iter(), |r| r.t).into_iter().map(|(h, v)| (h, Blob::Adfs(v))));
+    blobs.extend(by_hour(b.sp_risks.iter(), |r| r.t).into_iter().map(|(h, v)| (h, Blob::SpRisks(v))));
+    blobs.extend(by_hour(b.risky_sps.iter(), |r| r.t).into_iter().map(|(h, v)| (h, Blob::RiskySps(v))));
     let rid = format!("/tenants/{}/providers/Microsoft.aadiam", ctx.tid);
     blobs
         .par_iter()
@@ -247,6 +270,21 @@ pub fn azure_monitor_day(ctx: &Ctx, b: &DayBatch) -> Result<Vec<PathBuf>> {
                 Blob::Audits(v) => v.iter().try_for_each(|a| write_audit_line(&mut w, a, ctx, &rid))?,
                 Blob::Risks(v) => v.iter().try_for_each(|r| write_risk_line(&mut w, r, ctx))?,
                 Blob::Risky(v) => v.iter().try_for_each(|r| write_risky_line(&mut w, r, ctx))?,
+                Blob::Graph(v) => {
+                    v.iter().try_for_each(|r| value_line(&mut w, &activity::graph_line(r, &ctx.tid)))?
+                }
+                Blob::Provisioning(v) => v
+                    .iter()
+                    .try_for_each(|r| value_line(&mut w, &activity::provisioning_line(r, &ctx.tid)))?,
+                Blob::Adfs(v) => {
+                    v.iter().try_for_each(|r| value_line(&mut w, &activity::adfs_line(r, &ctx.tid)))?
+                }
+                Blob::SpRisks(v) => {
+                    v.iter().try_for_each(|r| value_line(&mut w, &activity::sp_risk_line(r, &ctx.tid)))?
+                }
+                Blob::RiskySps(v) => {
+                    v.iter().try_for_each(|r| value_line(&mut w, &activity::risky_sp_line(r, &ctx.tid)))?
+                }
             }
             w.flush()?;
             Ok(path)

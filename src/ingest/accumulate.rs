@@ -77,7 +77,7 @@ impl EntryReport {
 /// The result of reading one entry.
 pub struct EntryOutput {
     pub report: EntryReport,
-    pub frames: [(Table, DataFrame); 4],
+    pub frames: [(Table, DataFrame); Table::COUNT],
     pub rejects: Vec<Reject>,
     /// Well-formed records that are none of the modelled kinds. When every record of an
     /// entry is one, the entry is not an export at all (a README, a ground-truth file).

@@ -71,7 +71,7 @@ pub fn read(buf: &[u8], file_name: &str, acc: &mut EntryAcc) {
 
     // A CSV sharing no column with any Entra table (an IOC list, a spreadsheet) is not an
     // export: its rows are "unrecognised", and the file is listed as skipped.
-    const LA_COLUMNS: [&str; 14] = [
+    const LA_COLUMNS: [&str; 16] = [
         "id",
         "type",
         "timegenerated",
@@ -86,6 +86,8 @@ pub fn read(buf: &[u8], file_name: &str, acc: &mut EntryAcc) {
         "risklevel",
         "aadtenantid",
         "category",
+        "requestid",
+        "requesturi",
     ];
     let known = la_keys_folded(&headers).filter(|k| LA_COLUMNS.contains(&k.as_str())).count();
     let not_export = family == Family::LogAnalytics && known < 2;
@@ -96,7 +98,10 @@ pub fn read(buf: &[u8], file_name: &str, acc: &mut EntryAcc) {
             "column {:?} holds local times with an unknown offset; re-export with the portal's time zone set to UTC",
             h.trim()
         ))
-    } else if family == Family::LogAnalytics && !normed.iter().any(|h| h == "id" || h == "id_s") {
+    } else if family == Family::LogAnalytics
+        // Graph activity rows are keyed by their request id.
+        && !normed.iter().any(|h| h == "id" || h == "id_s" || h == "requestid" || h == "requestid_s")
+    {
         Some(format!(
             "not log records: the CSV has no Id column (aggregated query output?); columns: {}",
             headers.iter().take(8).map(|h| h.trim()).collect::<Vec<_>>().join(", ")

@@ -14,7 +14,8 @@ use sha2::{Digest, Sha256};
 use super::raw::{Location, RawRecord, S};
 use super::time::parse_utc_micros;
 use crate::schema::{
-    Audit, KeyValue, ModifiedProperty, RiskDetection, RiskyUser, Row, SignIn, Table, Target, Text,
+    Audit, GraphActivity, KeyValue, ModifiedProperty, Provisioning, RiskDetection, RiskyServicePrincipal,
+    RiskyUser, Row, SignIn, Table, Target, Text,
 };
 
 /// The sign-in categories of the canonical `signins.category` column.
@@ -24,6 +25,8 @@ pub enum SignInCategory {
     NonInteractive,
     ServicePrincipal,
     ManagedIdentity,
+    /// Sign-ins at an on-premises AD FS farm, reported by Connect Health (ADFSSignInLogs).
+    Adfs,
 }
 
 impl SignInCategory {
@@ -33,6 +36,7 @@ impl SignInCategory {
             SignInCategory::NonInteractive => "non_interactive",
             SignInCategory::ServicePrincipal => "service_principal",
             SignInCategory::ManagedIdentity => "managed_identity",
+            SignInCategory::Adfs => "adfs",
         }
     }
 }
@@ -44,7 +48,11 @@ pub enum Kind {
     Audit,
     RiskDetection,
     RiskyUser,
-    /// A known log category entrascope does not model (ProvisioningLogs …): counted, skipped.
+    GraphActivity,
+    Provisioning,
+    RiskyServicePrincipal,
+    /// A known log category entrascope does not model (NetworkAccessTrafficLogs …): counted,
+    /// skipped.
     OtherCategory(String),
     /// Nothing identifies it.
     Unknown,
@@ -83,19 +91,16 @@ pub fn kind_from_name(name: &str) -> Option<Kind> {
         }
         "auditlogs" => Kind::Audit,
         "userriskevents" | "aaduserriskevents" => Kind::RiskDetection,
+        "serviceprincipalriskevents" | "aadserviceprincipalriskevents" => Kind::RiskDetection,
         "riskyusers" | "aadriskyusers" => Kind::RiskyUser,
-        "provisioninglogs"
-        | "adfssigninlogs"
-        | "riskyserviceprincipals"
-        | "serviceprincipalriskevents"
-        | "microsoftgraphactivitylogs"
-        | "networkaccesstrafficlogs"
+        "riskyserviceprincipals" | "aadriskyserviceprincipals" => Kind::RiskyServicePrincipal,
+        "adfssigninlogs" => Kind::SignIn(SignInCategory::Adfs),
+        "microsoftgraphactivitylogs" => Kind::GraphActivity,
+        "provisioninglogs" | "aadprovisioninglogs" => Kind::Provisioning,
+        "networkaccesstrafficlogs"
         | "enrichedoffice365auditlogs"
         | "remotenetworkhealthlogs"
-        | "customsecurityattributeauditlogs"
-        | "aadprovisioninglogs"
-        | "aadriskyserviceprincipals"
-        | "aadserviceprincipalriskevents" => Kind::OtherCategory(name.trim().to_string()),
+        | "customsecurityattributeauditlogs" => Kind::OtherCategory(name.trim().to_string()),
         _ => return None,
     })
 }
@@ -125,7 +130,18 @@ pub fn classify(env: &RawRecord<'_>) -> Kind {
         return kind;
     }
     let b = env.body();
+    // Graph activity and provisioning first: a provisioning event also has `initiatedBy`.
+    if b.request_uri.present() && b.request_method.present() {
+        return Kind::GraphActivity;
+    }
+    if b.job_id.present() || b.provisioning_status.present() || b.provisioning_action.present() {
+        return Kind::Provisioning;
+    }
     if b.risk_last_updated.present() {
+        let user = b.upn.present() || b.user_id.present() || b.user_display_name.present();
+        if !user && (b.app_id.present() || b.sp_type.present()) {
+            return Kind::RiskyServicePrincipal;
+        }
         return Kind::RiskyUser;
     }
     if b.risk_event_type.present() || b.risk_type.present() || b.detected_time.present() {
@@ -195,6 +211,9 @@ pub fn map_record<'a>(env: &RawRecord<'a>, kind: &Kind, prov: Provenance<'a>) ->
         Kind::Audit => Row::Audit(Box::new(audit(env, prov)?)),
         Kind::RiskDetection => Row::RiskDetection(Box::new(risk_detection(env, prov)?)),
         Kind::RiskyUser => Row::RiskyUser(Box::new(risky_user(env, prov)?)),
+        Kind::GraphActivity => Row::GraphActivity(Box::new(graph_activity(env, prov)?)),
+        Kind::Provisioning => Row::Provisioning(Box::new(provisioning(env, prov)?)),
+        Kind::RiskyServicePrincipal => Row::RiskyServicePrincipal(Box::new(risky_sp(env, prov)?)),
         Kind::OtherCategory(c) => return Err(MapError::Skip(format!("log category {c} is not modelled"))),
         Kind::Unknown => {
             return Err(MapError::Reject(
@@ -364,7 +383,8 @@ fn signin<'a>(
 
     let loc = place(&[b.location.get(), b.location_details.get()], &[&b.location.text, &env.location.text]);
     let device = b.device.get();
-    let is_user = matches!(cat, SignInCategory::Interactive | SignInCategory::NonInteractive);
+    let is_user =
+        matches!(cat, SignInCategory::Interactive | SignInCategory::NonInteractive | SignInCategory::Adfs);
 
     let mfa_method = b.mfa.get().and_then(|m| m.auth_method.cell()).or_else(|| {
         steps
@@ -463,6 +483,32 @@ fn signin<'a>(
         resource_tenant_id: b.resource_tenant_id.cell(),
         tenant_id: tenant(env).or_else(|| b.resource_tenant_id.cell()),
         managed_identity_type: b.msi.get().and_then(|m| m.msi_type.cell()).filter(|t| t != "none"),
+        app_owner_tenant_id: b.app_owner_tenant_id.cell(),
+        ca_grant_controls: b
+            .ca_policies
+            .items()
+            .iter()
+            .filter(|p| matches!(p.result.get(), Some("success" | "failure")))
+            .filter_map(|p| {
+                let controls: Vec<&str> = p.grant_controls.items().iter().filter_map(|c| c.get()).collect();
+                Some(Cow::Owned(format!(
+                    "{}={}:{}",
+                    p.display_name.get()?,
+                    p.result.get()?,
+                    controls.join(",")
+                )))
+            })
+            .collect(),
+        authentication_processing_details: b
+            .processing_details
+            .items()
+            .iter()
+            .map(|kv| KeyValue { key: kv.key.cell(), value: kv.value.cell() })
+            .collect(),
+        token_protection_status: b
+            .token_protection
+            .cell()
+            .or_else(|| b.token_protection_details.get().and_then(|t| t.session_status.cell())),
         source_file,
         source_format,
         source_record,
@@ -707,6 +753,9 @@ fn risk_detection<'a>(env: &RawRecord<'a>, prov: Provenance<'a>) -> Result<RiskD
         user_id: b.user_id.cell(),
         user_principal_name: lower(b.upn.cell()),
         user_display_name: b.user_display_name.cell(),
+        service_principal_id: b.sp_id.cell(),
+        service_principal_name: first(&[&b.sp_display_name, &b.sp_name]),
+        app_id: b.app_id.cell(),
         token_issuer_type: b.token_issuer_type.cell(),
         additional_info: b.additional_info.cell(),
         tenant_id: tenant(env),
@@ -721,7 +770,10 @@ fn risk_detection<'a>(env: &RawRecord<'a>, prov: Provenance<'a>) -> Result<RiskD
             &[
                 t.as_deref(),
                 row.risk_event_type.as_deref(),
-                row.user_id.as_deref().or(row.user_principal_name.as_deref()),
+                row.user_id
+                    .as_deref()
+                    .or(row.user_principal_name.as_deref())
+                    .or(row.service_principal_id.as_deref()),
                 row.ip_address.as_deref(),
             ],
         )));
@@ -761,9 +813,291 @@ fn risky_user<'a>(env: &RawRecord<'a>, prov: Provenance<'a>) -> Result<RiskyUser
     })
 }
 
+fn risky_sp<'a>(env: &RawRecord<'a>, prov: Provenance<'a>) -> Result<RiskyServicePrincipal<'a>, MapError> {
+    let b = env.body();
+    let time = time_of(&[
+        ("riskLastUpdatedDateTime", &b.risk_last_updated),
+        ("time", &env.time),
+        ("TimeGenerated", &env.time_generated),
+    ])?;
+    let sp_id = first(&[&b.sp_id, &b.id]);
+    let id = format!(
+        "{}|{}",
+        sp_id.as_deref().or(b.app_id.get()).unwrap_or(""),
+        time.map(|t| t.to_string()).unwrap_or_default()
+    );
+    let (source_file, source_format, source_record) = provenance(prov);
+    Ok(RiskyServicePrincipal {
+        time,
+        id: Some(Cow::Owned(id)),
+        service_principal_id: sp_id,
+        app_id: b.app_id.cell(),
+        service_principal_name: first(&[&b.display_name, &b.sp_display_name, &b.sp_name]),
+        service_principal_type: b.sp_type.cell(),
+        risk_level: b.risk_level.cell(),
+        risk_state: b.risk_state.cell(),
+        risk_detail: b.risk_detail.cell(),
+        is_enabled: b.is_enabled.0,
+        is_processing: b.is_processing.0,
+        tenant_id: tenant(env),
+        source_file,
+        source_format,
+        source_record,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Microsoft Graph activity
+
+fn graph_activity<'a>(env: &RawRecord<'a>, prov: Provenance<'a>) -> Result<GraphActivity<'a>, MapError> {
+    let b = env.body();
+    let time = time_of(&[
+        ("timeGenerated", &b.time_generated),
+        ("time", &env.time),
+        ("TimeGenerated", &env.time_generated),
+    ])?;
+    let (resource_path, resource) = match b.request_uri.get() {
+        Some(uri) => {
+            let (path, kind) = graph_resource(uri);
+            (Some(Cow::Owned(path)), Some(Cow::Borrowed(kind)))
+        }
+        None => (None, None),
+    };
+    let (source_file, source_format, source_record) = provenance(prov);
+    let mut row = GraphActivity {
+        time,
+        id: first(&[&b.request_id, &b.operation_id]),
+        request_method: b.request_method.cell().map(|m| match m {
+            Cow::Borrowed(s) if s.bytes().all(|c| !c.is_ascii_lowercase()) => Cow::Borrowed(s),
+            other => Cow::Owned(other.to_ascii_uppercase()),
+        }),
+        request_uri: b.request_uri.cell(),
+        resource_path,
+        resource,
+        api_version: b.api_version.cell(),
+        response_status: b.response_status.0.or_else(|| env.result_type.get().and_then(|t| t.parse().ok())),
+        response_size_bytes: b.response_size.0,
+        duration_ms: b.duration_ms.0,
+        app_id: b.app_id.cell(),
+        service_principal_id: b.sp_id.cell(),
+        user_id: b.user_id.cell(),
+        ip_address: [&b.ip, &env.caller_ip].iter().find_map(|s| ip(s.cell())),
+        user_agent: b.user_agent.cell(),
+        sign_in_activity_id: b.sign_in_activity_id.cell(),
+        session_id: b.session_id.cell(),
+        device_id: b.device_id.cell(),
+        token_issued_at: time_of(&[("tokenIssuedAt", &b.token_issued_at)])?,
+        scopes: b.scopes.cell(),
+        roles: b.roles.cell(),
+        wids: b.wids.cell(),
+        client_auth_method: b.client_auth_method.cell(),
+        client_request_id: b.client_request_id.cell(),
+        region: b.location.text.cell().or_else(|| env.location.text.cell()),
+        tenant_id: tenant(env),
+        source_file,
+        source_format,
+        source_record,
+    };
+    if row.id.is_none() {
+        let t = row.time.map(|t| t.to_string());
+        row.id = Some(Cow::Owned(synthetic_id(
+            Table::GraphActivity,
+            &[
+                t.as_deref(),
+                row.request_method.as_deref(),
+                row.request_uri.as_deref(),
+                row.user_id.as_deref().or(row.service_principal_id.as_deref()),
+                row.ip_address.as_deref(),
+            ],
+        )));
+    }
+    Ok(row)
+}
+
+/// Whether a URI path segment is an object id rather than a resource name: GUIDs, UPNs,
+/// mailbox and drive item ids (long, with digits), numeric keys.
+fn is_id_segment(seg: &str) -> bool {
+    seg.contains('@')
+        || (seg.len() == 36 && seg.bytes().filter(|&c| c == b'-').count() == 4)
+        || (seg.len() >= 16 && seg.bytes().any(|c| c.is_ascii_digit()))
+        || (!seg.is_empty() && seg.bytes().all(|c| c.is_ascii_digit()))
+        || seg.contains('=')
+}
+
+/// A Graph request URI as (path template, resource kind): host, API version and query are
+/// dropped, ids become `{id}`, names are lower-cased — so
+/// `https://graph.microsoft.com/v1.0/users/5f…/mailFolders/Inbox/messages?$top=50` is
+/// `/users/{id}/mailfolders/inbox/messages`, kind `mailbox`. Kinds group requests for the
+/// "what did it touch" scope and the enumeration rules.
+pub fn graph_resource(uri: &str) -> (String, &'static str) {
+    let no_query = uri.split(['?', '#']).next().unwrap_or("");
+    let path = match no_query.find("://") {
+        Some(i) => no_query[i + 3..].find('/').map_or("", |j| &no_query[i + 3 + j..]),
+        None => no_query,
+    };
+    let mut segs: Vec<String> = Vec::new();
+    for raw in path.split('/').filter(|s| !s.is_empty()) {
+        // users('a@b') and items(id) address an object by key.
+        let (name, keyed) = match raw.find('(') {
+            Some(i) => (&raw[..i], true),
+            None => (raw, false),
+        };
+        if segs.is_empty() && (name.eq_ignore_ascii_case("v1.0") || name.eq_ignore_ascii_case("beta")) {
+            continue;
+        }
+        if is_id_segment(name) {
+            segs.push("{id}".into());
+        } else if !name.is_empty() {
+            segs.push(name.to_ascii_lowercase());
+        }
+        if keyed {
+            segs.push("{id}".into());
+        }
+    }
+    let has = |names: &[&str]| segs.iter().any(|s| names.contains(&s.as_str()));
+    let kind = if has(&["messagerules", "inboxrules", "mailboxsettings"]) {
+        "mail_rules"
+    } else if has(&[
+        "messages",
+        "mailfolders",
+        "attachments",
+        "events",
+        "calendar",
+        "calendars",
+        "contacts",
+        "contactfolders",
+    ]) && segs.first().is_some_and(|s| s == "me" || s == "users")
+    {
+        "mailbox"
+    } else if has(&["drive", "drives", "driveitem", "driveitems"]) {
+        "files"
+    } else if has(&["chats", "teams", "channels"]) {
+        "teams"
+    } else {
+        match segs.first().map(String::as_str) {
+            Some("me") if segs.len() == 1 => "me",
+            Some("users" | "me") => "users",
+            Some("groups") => "groups",
+            Some("applications") => "applications",
+            Some("serviceprincipals") => "service_principals",
+            Some("directoryroles" | "rolemanagement" | "directoryroletemplates") => "roles",
+            Some("identity" | "policies" | "identityprotection") => "policies",
+            Some("devices") => "devices",
+            Some("auditlogs" | "reports") => "audit_logs",
+            Some("security") => "security",
+            Some("sites") => "sites",
+            Some("search") => "search",
+            Some("$batch") => "batch",
+            Some(
+                "organization"
+                | "domains"
+                | "directoryobjects"
+                | "directory"
+                | "subscribedskus"
+                | "contacts"
+                | "oauth2permissiongrants"
+                | "tenantrelationships",
+            ) => "directory",
+            _ => "other",
+        }
+    };
+    (format!("/{}", segs.join("/")), kind)
+}
+
+// ---------------------------------------------------------------------------------------------
+// provisioning
+
+fn provisioning<'a>(env: &RawRecord<'a>, prov: Provenance<'a>) -> Result<Provisioning<'a>, MapError> {
+    let b = env.body();
+    let time = time_of(&[
+        ("activityDateTime", &b.activity_time),
+        ("time", &env.time),
+        ("TimeGenerated", &env.time_generated),
+    ])?;
+    let sp = b.service_principal.get();
+    let src = b.source_identity.get();
+    let tgt = b.target_identity.get();
+    let by = b.initiated_by.get();
+    let status = b.provisioning_status.get();
+    let error = status.and_then(|s| s.error.get());
+    let mut changes = String::new();
+    for m in b.modified_properties.items() {
+        if !changes.is_empty() {
+            changes.push('\n');
+        }
+        changes.push_str(m.name.get().unwrap_or(""));
+        changes.push_str(": ");
+        changes.push_str(decode_value(&m.old_value).as_deref().unwrap_or(""));
+        changes.push_str(" -> ");
+        changes.push_str(decode_value(&m.new_value).as_deref().unwrap_or(""));
+    }
+    let (source_file, source_format, source_record) = provenance(prov);
+    let mut row = Provisioning {
+        time,
+        id: b.id.cell(),
+        job_id: b.job_id.cell(),
+        cycle_id: b.cycle_id.cell(),
+        change_id: b.change_id.cell(),
+        action: lower(first(&[&b.provisioning_action, &b.action])),
+        status: lower(status.and_then(|s| s.status.cell()).or_else(|| env.result_type.cell())),
+        error_code: error.and_then(|e| e.error_code.cell()),
+        error_reason: error.and_then(|e| e.reason.cell()),
+        service_principal_id: sp.and_then(|s| s.id.cell()),
+        service_principal_name: sp.and_then(|s| s.name.cell()),
+        source_system: b.source_system.get().and_then(|s| s.name.cell()),
+        target_system: b.target_system.get().and_then(|s| s.name.cell()),
+        source_identity_id: src.and_then(|s| s.id.cell()),
+        source_identity_name: src.and_then(|s| s.name.cell()),
+        source_identity_type: src.and_then(|s| s.identity_type.cell()),
+        source_upn: lower(src.and_then(|s| s.details.get()).and_then(|d| d.upn.cell())),
+        target_identity_id: tgt.and_then(|s| s.id.cell()),
+        target_identity_name: tgt.and_then(|s| s.name.cell()),
+        target_identity_type: tgt.and_then(|s| s.identity_type.cell()),
+        initiated_by_type: lower(by.and_then(|i| i.kind.cell())),
+        initiated_by_name: by.and_then(|i| i.name.cell()),
+        changes: (!changes.is_empty()).then_some(Cow::Owned(changes)),
+        tenant_id: tenant(env),
+        source_file,
+        source_format,
+        source_record,
+    };
+    if row.id.is_none() {
+        let t = row.time.map(|t| t.to_string());
+        row.id = Some(Cow::Owned(synthetic_id(
+            Table::Provisioning,
+            &[
+                t.as_deref(),
+                row.job_id.as_deref(),
+                row.change_id.as_deref(),
+                row.source_identity_id.as_deref(),
+            ],
+        )));
+    }
+    Ok(row)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn graph_uris_become_templates_and_kinds() {
+        let cases = [
+            ("https://graph.microsoft.com/v1.0/users/5f1c0a8e-0d1e-4d7e-9a57-0d6c0c8f3a11/mailFolders/Inbox/messages?$top=50", "/users/{id}/mailfolders/inbox/messages", "mailbox"),
+            ("https://graph.microsoft.com/beta//users/7ef3c2ad-d52l-4a89-8cf9-c30178181027/photos/48x48/$value", "/users/{id}/photos/48x48/$value", "users"),
+            ("https://graph.microsoft.com/v1.0/me/mailFolders/inbox/messageRules", "/me/mailfolders/inbox/messagerules", "mail_rules"),
+            ("https://graph.microsoft.com/v1.0/me/drive/root/children", "/me/drive/root/children", "files"),
+            ("https://graph.microsoft.com/v1.0/directoryRoles", "/directoryroles", "roles"),
+            ("https://graph.microsoft.com/v1.0/users('a@b.example')/memberOf", "/users/{id}/memberof", "users"),
+            ("https://graph.microsoft.com/v1.0/me", "/me", "me"),
+            ("/v1.0/servicePrincipals?$filter=x", "/serviceprincipals", "service_principals"),
+            ("https://graph.microsoft.com/v1.0/identity/conditionalAccess/policies", "/identity/conditionalaccess/policies", "policies"),
+            ("", "/", "other"),
+        ];
+        for (uri, path, kind) in cases {
+            assert_eq!(graph_resource(uri), (path.to_string(), kind), "{uri}");
+        }
+    }
 
     fn prov() -> Provenance<'static> {
         Provenance { file: "f", format: "test", record: 1 }
@@ -858,7 +1192,7 @@ mod tests {
         let r: RawRecord = serde_json::from_str(r#"{"foo":1}"#).unwrap();
         assert_eq!(classify(&r), Kind::Unknown);
         let r: RawRecord =
-            serde_json::from_str(r#"{"category":"ProvisioningLogs","properties":{}}"#).unwrap();
+            serde_json::from_str(r#"{"category":"NetworkAccessTrafficLogs","properties":{}}"#).unwrap();
         assert!(matches!(map_record(&r, &classify(&r), prov()), Err(MapError::Skip(_))));
     }
 

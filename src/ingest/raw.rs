@@ -519,6 +519,7 @@ raw_struct! {
     CaPolicy {
         display_name: S<'a> = ["displayname"],
         result: S<'a> = ["result"],
+        grant_controls: JL<'a, S<'a>> = ["enforcedgrantcontrols"],
     }
 }
 
@@ -534,6 +535,13 @@ raw_struct! {
     Mfa {
         auth_method: S<'a> = ["authmethod"],
         auth_detail: S<'a> = ["authdetail"],
+    }
+}
+
+raw_struct! {
+    /// `tokenProtectionStatusDetails`.
+    TokenProtection {
+        session_status: S<'a> = ["signinsessionstatus"],
     }
 }
 
@@ -558,10 +566,48 @@ raw_struct! {
 }
 
 raw_struct! {
-    /// `initiatedBy`.
+    /// `initiatedBy`: `{user, app}` in audits, `{Type, Id, Name}` (Azure Monitor) or
+    /// `{initiatorType, id, displayName}` (Graph) in provisioning events.
     InitiatedBy {
         user: J<'a, ActorUser<'a>> = ["user"],
         app: J<'a, ActorApp<'a>> = ["app"],
+        kind: S<'a> = ["type", "initiatortype"],
+        id: S<'a> = ["id"],
+        name: S<'a> = ["name", "displayname"],
+    }
+}
+
+raw_struct! {
+    /// `details` of a provisioning identity.
+    IdentityDetails {
+        upn: S<'a> = ["userprincipalname"],
+    }
+}
+
+raw_struct! {
+    /// A provisioning `servicePrincipal`, `sourceSystem`, `targetSystem`, `sourceIdentity` or
+    /// `targetIdentity`: `{Id, Name}` in Azure Monitor, `{id, displayName}` in Graph.
+    NamedRef {
+        id: S<'a> = ["id"],
+        name: S<'a> = ["name", "displayname"],
+        identity_type: S<'a> = ["identitytype"],
+        details: J<'a, IdentityDetails<'a>> = ["details"],
+    }
+}
+
+raw_struct! {
+    /// `provisioningStatusInfo.errorInformation`.
+    ProvisioningError {
+        error_code: S<'a> = ["errorcode"],
+        reason: S<'a> = ["reason"],
+    }
+}
+
+raw_struct! {
+    /// `provisioningStatusInfo`.
+    ProvisioningStatus {
+        status: S<'a> = ["status"],
+        error: J<'a, ProvisioningError<'a>> = ["errorinformation"],
     }
 }
 
@@ -670,8 +716,46 @@ raw_struct! {
         sp_key_id: S<'a> = ["serviceprincipalcredentialkeyid"],
         sp_thumbprint: S<'a> = ["serviceprincipalcredentialthumbprint"],
         msi: J<'a, Msi<'a>> = ["managedserviceidentity"],
-        session_id: S<'a> = ["sessionid"],
+        session_id: S<'a> = ["sessionid", "c_sid"],
         mfa: J<'a, Mfa<'a>> = ["mfadetail"],
+        app_owner_tenant_id: S<'a> = ["appownertenantid"],
+        processing_details: JL<'a, Kv<'a>> = ["authenticationprocessingdetails"],
+        token_protection: S<'a> = ["signintokenprotectionstatus"],
+        token_protection_details: J<'a, TokenProtection<'a>> = ["tokenprotectionstatusdetails"],
+        // MicrosoftGraphActivityLogs
+        request_uri: S<'a> = ["requesturi"],
+        request_method: S<'a> = ["requestmethod"],
+        response_status: I = ["responsestatuscode"],
+        response_size: I = ["responsesizebytes"],
+        duration_ms: I = ["durationms"],
+        api_version: S<'a> = ["apiversion"],
+        sign_in_activity_id: S<'a> = ["signinactivityid"],
+        device_id: S<'a> = ["deviceid", "c_deviceid"],
+        token_issued_at: S<'a> = ["tokenissuedat"],
+        scopes: S<'a> = ["scopes"],
+        roles: S<'a> = ["roles"],
+        wids: S<'a> = ["wids"],
+        client_auth_method: S<'a> = ["clientauthmethod"],
+        client_request_id: S<'a> = ["clientrequestid"],
+        operation_id: S<'a> = ["operationid"],
+        // provisioningObjectSummary
+        job_id: S<'a> = ["jobid"],
+        cycle_id: S<'a> = ["cycleid"],
+        change_id: S<'a> = ["changeid"],
+        action: S<'a> = ["action"],
+        provisioning_action: S<'a> = ["provisioningaction"],
+        service_principal: J<'a, NamedRef<'a>> = ["serviceprincipal"],
+        source_system: J<'a, NamedRef<'a>> = ["sourcesystem"],
+        target_system: J<'a, NamedRef<'a>> = ["targetsystem"],
+        source_identity: J<'a, NamedRef<'a>> = ["sourceidentity"],
+        target_identity: J<'a, NamedRef<'a>> = ["targetidentity"],
+        provisioning_status: J<'a, ProvisioningStatus<'a>> = ["provisioningstatusinfo"],
+        modified_properties: JL<'a, ModProp<'a>> = ["modifiedproperties"],
+        // riskyServicePrincipal / servicePrincipalRiskDetection
+        display_name: S<'a> = ["displayname"],
+        sp_display_name: S<'a> = ["serviceprincipaldisplayname"],
+        sp_type: S<'a> = ["serviceprincipaltype"],
+        is_enabled: B = ["isenabled", "accountenabled"],
         // directoryAudit
         activity_time: S<'a> = ["activitydatetime"],
         activity_display_name: S<'a> = ["activitydisplayname"],

@@ -94,6 +94,8 @@ const USER_SECTIONS: &[(&str, &str)] = &[
     ("Risk detections", "SELECT time, risk_event_type, risk_level, risk_state, detection_timing, ip_address, country FROM risk_detections ORDER BY time"),
     ("Risky-user state", "SELECT time, risk_level, risk_state, risk_detail, is_deleted FROM risky_users ORDER BY time"),
     ("Audit events by the user", "SELECT time, activity, target_name, target_upn, result, ip_address, user_agent FROM audits WHERE actor_upn IN (SELECT user_principal_name FROM signins) OR actor_user_id IN (SELECT user_id FROM signins) OR actor_upn = '{SUBJECT}' OR actor_user_id = '{SUBJECT}' ORDER BY time"),
+    ("What it touched through Microsoft Graph", "SELECT resource, request_method, resource_path, COUNT(*) AS requests, SUM(response_size_bytes) AS bytes, SUM(CASE WHEN response_status >= 400 THEN 1 ELSE 0 END) AS errors, STRING_AGG(DISTINCT ip_address, ';' ORDER BY ip_address) AS ips, MIN(time) AS first_seen, MAX(time) AS last_seen FROM graph_activity GROUP BY resource, request_method, resource_path ORDER BY requests DESC, resource, resource_path"),
+    ("Graph requests from addresses it never signed in from (token used elsewhere)", "SELECT ip_address, MIN(ip_hosting_provider) AS hosting, MIN(user_agent) AS user_agent, COUNT(*) AS requests, COUNT(DISTINCT resource) AS resources, SUM(response_size_bytes) AS bytes, MIN(time) AS first_seen, MAX(time) AS last_seen FROM graph_activity WHERE NOT principal_signed_in_from_ip GROUP BY ip_address ORDER BY requests DESC, ip_address"),
     ("Audit events on the user (roles, methods, password resets)", "SELECT time, activity, actor_upn, actor_app_name, result, ip_address, changes FROM audits WHERE target_upn IN (SELECT user_principal_name FROM signins) OR target_id IN (SELECT user_id FROM signins) OR target_upn = '{SUBJECT}' OR target_id = '{SUBJECT}' ORDER BY time"),
 ];
 
@@ -105,14 +107,31 @@ const IP_SECTIONS: &[(&str, &str)] = &[
     ("Apps", "SELECT app_display_name, resource_display_name, COUNT(*) AS sign_ins FROM signins GROUP BY app_display_name, resource_display_name ORDER BY sign_ins DESC"),
     ("Audit actions from it", "SELECT time, activity, actor_upn, target_name, target_upn, result FROM audits ORDER BY time"),
     ("Risk detections from it", "SELECT time, risk_event_type, risk_level, user_principal_name FROM risk_detections ORDER BY time"),
+    ("What was touched through Microsoft Graph from it", "SELECT COALESCE(user_principal_name, app_display_name, service_principal_id) AS caller, resource, request_method, COUNT(*) AS requests, SUM(response_size_bytes) AS bytes, MIN(time) AS first_seen, MAX(time) AS last_seen FROM graph_activity GROUP BY COALESCE(user_principal_name, app_display_name, service_principal_id), resource, request_method ORDER BY requests DESC, caller, resource"),
 ];
 
 /// Rows about the subject in each table.
 fn cut(ds: &Dataset, subject: &Subject) -> Result<BTreeMap<Table, LazyFrame>> {
     let mut out = BTreeMap::new();
+    // Graph requests name the caller by object id only: the ids the user signed in with.
+    let user_ids: Vec<String> = match subject {
+        Subject::User(u) => {
+            let df = ds
+                .table(Table::SignIns)
+                .filter(crate::dataset::select::user(Table::SignIns, u))
+                .select([col("user_id")])
+                .unique(None, UniqueKeepStrategy::Any)
+                .collect()?;
+            df.column("user_id")?.str()?.iter().flatten().map(str::to_string).collect()
+        }
+        Subject::Ip(_) => Vec::new(),
+    };
     for t in Table::ALL {
         let lf = ds.table(t);
         let cond = match subject {
+            Subject::User(u) if t == Table::GraphActivity => {
+                crate::dataset::select::user(t, u).or(crate::enrich::in_list(col("user_id"), &user_ids))
+            }
             Subject::User(u) => crate::dataset::select::user(t, u),
             Subject::Ip(_) if t == Table::RiskyUsers => lit(false),
             Subject::Ip(ip) => crate::dataset::select::ip(lf.clone(), ip)?,

@@ -23,6 +23,7 @@ fn columns(kind: IocKind) -> &'static [(Table, &'static str, &'static str)] {
             (Table::SignIns, "ip_address", "user_principal_name"),
             (Table::Audits, "ip_address", "actor_upn"),
             (Table::RiskDetections, "ip_address", "user_principal_name"),
+            (Table::GraphActivity, "ip_address", "user_principal_name"),
         ],
         IocKind::Guid => &[
             (Table::SignIns, "app_id", "user_principal_name"),
@@ -38,6 +39,9 @@ fn columns(kind: IocKind) -> &'static [(Table, &'static str, &'static str)] {
             (Table::Audits, "correlation_id", "actor_upn"),
             (Table::RiskDetections, "user_id", "user_principal_name"),
             (Table::RiskDetections, "request_id", "user_principal_name"),
+            (Table::GraphActivity, "app_id", "user_principal_name"),
+            (Table::GraphActivity, "user_id", "user_principal_name"),
+            (Table::GraphActivity, "service_principal_id", "app_display_name"),
         ],
         IocKind::Upn => &[
             (Table::SignIns, "user_principal_name", "user_principal_name"),
@@ -52,6 +56,7 @@ fn columns(kind: IocKind) -> &'static [(Table, &'static str, &'static str)] {
         IocKind::UserAgent => &[
             (Table::SignIns, "user_agent", "user_principal_name"),
             (Table::Audits, "user_agent", "actor_upn"),
+            (Table::GraphActivity, "user_agent", "user_principal_name"),
         ],
     }
 }

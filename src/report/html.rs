@@ -72,6 +72,8 @@ mod bounds {
     pub const ACTIONS_PER_INCIDENT: usize = 50;
     /// Principals named in an incident's header.
     pub const PRINCIPALS_PER_INCIDENT: usize = 50;
+    /// Rows of an incident's Graph scope; all are in scope.csv.
+    pub const SCOPE_PER_INCIDENT: usize = 30;
 }
 
 /// Cut `s` to at most `max` characters at a word boundary, saying how much was cut.
@@ -155,6 +157,10 @@ struct IncidentView {
     principals_hidden: usize,
     timeline: Vec<TimelineEvent>,
     timeline_hidden: usize,
+    /// What it touched through Microsoft Graph (empty without Graph activity logs).
+    scope_summary: String,
+    scope: Vec<ScopeView>,
+    scope_hidden: usize,
 }
 
 /// An incident beyond bounds::DETAILED_INCIDENTS: one table row.
@@ -351,6 +357,22 @@ pub struct Inputs<'a> {
     pub custody: Custody,
     pub runs: &'a [RuleRun],
     pub knowledge: &'a crate::enrich::Knowledge,
+    pub scope: &'a [crate::analyze::scope::ScopeRow],
+}
+
+/// One row of an incident's Graph scope, formatted.
+#[derive(Serialize)]
+struct ScopeView {
+    via: &'static str,
+    resource: String,
+    method: String,
+    path: String,
+    requests: u64,
+    bytes: i64,
+    errors: u64,
+    first_seen: String,
+    last_seen: String,
+    ips: String,
 }
 
 fn assumed(kn: &crate::enrich::Knowledge) -> Assumed {
@@ -439,6 +461,9 @@ pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()
         .map(|i| {
             let timeline: Vec<TimelineEvent> =
                 inp.timeline.iter().filter(|e| e.incident_id == i.incident_id).cloned().collect();
+            let scope: Vec<&crate::analyze::scope::ScopeRow> =
+                inp.scope.iter().filter(|r| r.incident_id == i.incident_id).collect();
+            let scope: Vec<crate::analyze::scope::ScopeRow> = scope.into_iter().cloned().collect();
             IncidentView {
                 id: i.incident_id.clone(),
                 severity: i.severity.name(),
@@ -479,6 +504,24 @@ pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()
                     .saturating_sub(bounds::ACTIONS_PER_INCIDENT),
                 timeline_hidden: timeline.len().saturating_sub(bounds::TIMELINE_PER_INCIDENT),
                 timeline: timeline.into_iter().take(bounds::TIMELINE_PER_INCIDENT).collect(),
+                scope_summary: crate::analyze::scope::summary(&scope),
+                scope_hidden: scope.len().saturating_sub(bounds::SCOPE_PER_INCIDENT),
+                scope: scope
+                    .iter()
+                    .take(bounds::SCOPE_PER_INCIDENT)
+                    .map(|r| ScopeView {
+                        via: r.via.label(),
+                        resource: r.resource.clone(),
+                        method: r.method.clone(),
+                        path: clip(r.resource_path.clone(), bounds::EVIDENCE_CHARS),
+                        requests: r.requests,
+                        bytes: r.bytes,
+                        errors: r.errors,
+                        first_seen: format_rfc3339(r.first_seen),
+                        last_seen: format_rfc3339(r.last_seen),
+                        ips: clip(r.ips.join(", "), bounds::EVIDENCE_CHARS),
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -532,6 +575,8 @@ pub fn write(dir: &Path, templates: Option<&Path>, inp: Inputs<'_>) -> Result<()
     ctx.insert("failing_ips", &failing);
     ctx.insert("custody", &inp.custody);
     ctx.insert("rules_run", &inp.runs.len());
+    let graph_rows = inp.enriched.table(crate::schema::Table::GraphActivity).limit(1).collect()?.height();
+    ctx.insert("has_graph", &(graph_rows > 0));
     let html = tera.render("report.html", &ctx).context("rendering report.html (check --templates)")?;
     let path = dir.join("report.html");
     crate::fsio::write(&path, html)
@@ -589,6 +634,7 @@ mod tests {
             },
             runs: &[],
             knowledge: &knowledge,
+            scope: &[],
         };
         let written = write(&dir, None, inputs);
         let html = std::fs::read_to_string(dir.join("report.html"));

@@ -129,6 +129,44 @@ pub struct TimelineEvent {
     pub source_record: String,
 }
 
+/// `scope.csv`: what each incident touched through Microsoft Graph, one row per (tie,
+/// resource, method, path) group — the full table behind the report's scope sections.
+pub fn scope_csv(dir: &Path, rows: &[crate::analyze::scope::ScopeRow]) -> Result<()> {
+    write_csv(
+        &dir.join("scope.csv"),
+        &[
+            "incident_id",
+            "tied_by",
+            "resource",
+            "method",
+            "resource_path",
+            "requests",
+            "bytes",
+            "errors",
+            "first_seen",
+            "last_seen",
+            "ips",
+            "callers",
+        ],
+        rows.iter().map(|r| {
+            vec![
+                r.incident_id.clone(),
+                r.via.label().to_string(),
+                r.resource.clone(),
+                r.method.clone(),
+                r.resource_path.clone(),
+                r.requests.to_string(),
+                r.bytes.to_string(),
+                r.errors.to_string(),
+                crate::ingest::time::format_rfc3339(r.first_seen),
+                crate::ingest::time::format_rfc3339(r.last_seen),
+                r.ips.join(";"),
+                r.callers.join(";"),
+            ]
+        }),
+    )
+}
+
 pub fn timeline_csv(dir: &Path, events: &[TimelineEvent]) -> Result<()> {
     write_csv(
         &dir.join("timeline.csv"),

@@ -84,15 +84,20 @@ pub fn describe(table: Table, df: &DataFrame, i: usize) -> (String, String, Stri
             (msg, actor, s(df, "ip_address", i), s(df, "changes", i))
         }
         Table::RiskDetections => {
+            // Workload-identity detections name a service principal instead of a user.
+            let who = match s(df, "user_principal_name", i) {
+                u if u.is_empty() => s(df, "service_principal_name", i),
+                u => u,
+            };
             let msg = format!(
                 "risk detection {} ({}, {}) for {} from {}",
                 s(df, "risk_event_type", i),
                 s(df, "risk_level", i),
                 s(df, "detection_timing", i),
-                s(df, "user_principal_name", i),
+                who,
                 s(df, "ip_address", i)
             );
-            (msg, s(df, "user_principal_name", i), s(df, "ip_address", i), s(df, "additional_info", i))
+            (msg, who, s(df, "ip_address", i), s(df, "additional_info", i))
         }
         Table::RiskyUsers => {
             let msg = format!(
@@ -102,6 +107,43 @@ pub fn describe(table: Table, df: &DataFrame, i: usize) -> (String, String, Stri
                 s(df, "risk_state", i)
             );
             (msg, s(df, "user_principal_name", i), String::new(), s(df, "risk_detail", i))
+        }
+        Table::GraphActivity => {
+            // Enriched frames carry the caller's UPN; raw dataset frames only the ids.
+            let who =
+                [s(df, "user_principal_name", i), s(df, "user_id", i), s(df, "service_principal_id", i)]
+                    .into_iter()
+                    .find(|x| !x.is_empty())
+                    .unwrap_or_default();
+            let status = df.column("response_status").ok().and_then(|c| c.i64().ok().and_then(|x| x.get(i)));
+            let msg = format!(
+                "Graph {} {} ({}) by {} from {}",
+                s(df, "request_method", i),
+                s(df, "resource_path", i),
+                status.map_or("-".into(), |c| c.to_string()),
+                who,
+                s(df, "ip_address", i)
+            );
+            (msg, who, s(df, "ip_address", i), s(df, "request_uri", i))
+        }
+        Table::Provisioning => {
+            let msg = format!(
+                "provisioning {} of {} to {} ({})",
+                s(df, "action", i),
+                s(df, "source_identity_name", i),
+                s(df, "target_system", i),
+                s(df, "status", i)
+            );
+            (msg, s(df, "source_upn", i), String::new(), s(df, "error_reason", i))
+        }
+        Table::RiskyServicePrincipals => {
+            let msg = format!(
+                "risky service principal {} at {} ({})",
+                s(df, "service_principal_name", i),
+                s(df, "risk_level", i),
+                s(df, "risk_state", i)
+            );
+            (msg, s(df, "service_principal_name", i), String::new(), s(df, "risk_detail", i))
         }
     }
 }

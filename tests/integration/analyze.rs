@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
-const OUTPUTS: [&str; 13] = [
+const OUTPUTS: [&str; 14] = [
     "report.html",
+    "scope.csv",
     "findings.csv",
     "findings.jsonl",
     "incidents.csv",
@@ -119,6 +120,35 @@ fn samples_end_to_end() {
     assert!(ps1.contains("# not run by -Execute: the incident is below high severity"));
     let rem = std::fs::read_to_string(a.join("remediation.csv")).unwrap();
     assert!(rem.lines().filter(|l| l.contains("verify first (medium incident)")).count() >= 1);
+
+    // What the AiTM token replay touched after compromise: the Graph requests made with the
+    // replayed session's tokens, by resource — the stolen mailbox pages, the inbox rule and
+    // the OneDrive listing (samples/ground-truth.json, aitm-token-replay).
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(samples.join("ground-truth.json")).unwrap()).unwrap();
+    let replay =
+        truth["scenarios"].as_array().unwrap().iter().find(|s| s["name"] == "aitm-token-replay").unwrap();
+    let victim = strs(&replay["users"])[0].clone();
+    let inc = incidents.lines().find(|l| l.contains(&victim)).expect("the replay's incident");
+    let inc_id = inc.split(',').next().unwrap();
+    let scope = std::fs::read_to_string(a.join("scope.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = scope
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .filter(|r: &Vec<&str>| r[0] == inc_id)
+        .collect();
+    let by_token = |resource: &str, method: &str| -> u64 {
+        rows.iter()
+            .filter(|r| r[1] == "token of an incident sign-in" && r[2] == resource && r[3] == method)
+            .map(|r| r[5].parse::<u64>().unwrap())
+            .sum()
+    };
+    assert!(by_token("mailbox", "GET") >= 120, "mailbox pages read with the stolen token:\n{scope}");
+    assert_eq!(by_token("mail_rules", "POST"), 1, "the inbox rule written through Graph");
+    assert!(by_token("files", "GET") >= 25, "the OneDrive listing");
+    assert!(html.contains("What it touched through Microsoft Graph"));
+    assert!(html.contains("mail_rules 1 write"), "the incident's scope sentence names the rule write");
 }
 
 /// The injected attacks of samples/ground-truth.json are found; benign look-alikes raise

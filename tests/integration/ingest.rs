@@ -62,8 +62,70 @@ fn public_samples_load_with_exact_counts() {
     );
 
     let heights: Vec<usize> = Table::ALL.iter().map(|t| tables[t].height()).collect();
-    assert_eq!(heights, vec![79, 12, 2, 2]);
+    assert_eq!(heights, vec![79, 12, 2, 2, 0, 0, 0]);
     assert_eq!(r.tables["audits"].without_time, 5, "the Training Lab hunting export has no time column");
+}
+
+/// Real public records of the categories beyond sign-ins and audits (harvested in
+/// tests/fixtures/real, provenance in its INDEX.md): Graph activity from diagnostic settings
+/// (Elastic fixtures, SEKOIA's sanitised captures, graph2otel's live capture) and Log
+/// Analytics, AD FS Connect Health, provisioning in both the diagnostic and the Graph v1.0
+/// shape, and the Graph documentation's workload-identity risk objects.
+#[test]
+fn graph_activity_adfs_provisioning_and_workload_risk_load_from_real_records() {
+    let real = repo().join("tests/fixtures/real");
+    let files = [
+        "elastic-integrations/test-activitylogs-raw.unlabelled.jsonl",
+        "sekoia/graph_activity.unlabelled.jsonl",
+        "graph2otel/graphactivity_test.realRecord.unlabelled.jsonl",
+        "cloud-threat-hunting/MicrosoftGraphActivityLogs.unlabelled.jsonl",
+        "elastic-integrations/test-adfs-signin.unlabelled.jsonl",
+        "elastic-integrations/test-provisioninglogs-raw.unlabelled.jsonl",
+        "graph2otel/provisioning_test.liveProvisioning.unlabelled.jsonl",
+        "graph-docs/identityprotectionroot-list-riskyserviceprincipals.beta.unlabelled.jsonl",
+        "graph-docs/identityprotectionroot-list-serviceprincipalriskdetections.v1.unlabelled.jsonl",
+        "elastic-integrations/test-aadgraph-activity.unlabelled.jsonl",
+    ];
+    let (r, t) = load(&files.map(|f| real.join(f)));
+    assert_reconciled(&r);
+    assert_eq!(r.totals.rejected, 0, "{:?}", r.rejects.first());
+    // Elastic repeats one request id (two copies of the same request); the legacy Azure AD
+    // Graph category is counted and skipped, not mistaken for Microsoft Graph.
+    assert_eq!(r.tables["graph_activity"].loaded, 9);
+    assert_eq!(r.tables["graph_activity"].duplicate, 1);
+    assert_eq!(r.totals.skipped, 7);
+    let heights: Vec<usize> = Table::ALL.iter().map(|x| t[x].height()).collect();
+    assert_eq!(heights, vec![1, 0, 1, 0, 9, 3, 1]);
+
+    let g = t[&Table::GraphActivity]
+        .clone()
+        .lazy()
+        .filter(col("source_file").str().contains_literal(lit("graph2otel")))
+        .collect()
+        .unwrap();
+    let cell = |df: &DataFrame, c: &str| df.column(c).unwrap().str().unwrap().get(0).map(str::to_string);
+    assert_eq!(cell(&g, "request_method").as_deref(), Some("POST"));
+    assert_eq!(cell(&g, "resource").as_deref(), Some("users"));
+    assert_eq!(cell(&g, "sign_in_activity_id").as_deref(), Some("OPD3UZnmTkud24wRw6ATAA"));
+    assert!(cell(&g, "service_principal_id").is_some() && cell(&g, "user_id").is_none(), "an app-only call");
+
+    let adfs = &t[&Table::SignIns];
+    assert_eq!(cell(adfs, "category").as_deref(), Some("adfs"));
+    assert_eq!(cell(adfs, "token_issuer_type").as_deref(), Some("ADFederationServices"));
+    let kv =
+        adfs.column("authentication_processing_details").unwrap().list().unwrap().get_as_series(0).unwrap();
+    assert_eq!(kv.len(), 5, "AD FS processing details (server name, TLS, CAE) are kept");
+
+    let p = t[&Table::Provisioning].clone().lazy().sort(["id"], Default::default()).collect().unwrap();
+    let statuses: Vec<Option<&str>> = p.column("status").unwrap().str().unwrap().iter().collect();
+    // Elastic's third record reuses the second's id (a failure of another job): one copy kept.
+    assert!(statuses.contains(&Some("skipped")) && statuses.contains(&Some("success")), "{statuses:?}");
+    assert_eq!(r.tables["provisioning"].duplicate, 1);
+
+    let rd = &t[&Table::RiskDetections];
+    assert_eq!(cell(rd, "activity").as_deref(), Some("servicePrincipal"));
+    assert!(cell(rd, "service_principal_id").is_some() && cell(rd, "user_principal_name").is_none());
+    assert_eq!(cell(&t[&Table::RiskyServicePrincipals], "risk_state").as_deref(), Some("atRisk"));
 }
 
 #[test]

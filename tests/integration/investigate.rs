@@ -139,6 +139,12 @@ fn user_and_ip_dossiers() {
         assert!(text.contains(section), "{section} in\n{text}");
     }
     assert!(text.contains("password-spray infrastructure"), "intel label of the spray IP");
+    // The AzureHound sweep after the spray, from the user's Graph activity (looked up by the
+    // object ids the UPN signed in with: Graph logs carry no UPN).
+    let graph = text.split("What it touched through Microsoft Graph").nth(1).expect("Graph section");
+    for kind in ["service_principals", "applications", "roles", "devices"] {
+        assert!(graph.contains(kind), "{kind} in the Graph section:\n{graph}");
+    }
     let html = std::fs::read_to_string(out.join("user-alex.patel@fabrikam.example.html")).unwrap();
     assert!(html.contains("User dossier") && html.contains("45.153.160.2"));
     let csv = std::fs::read_to_string(out.join("user-alex.patel@fabrikam.example-timeline.csv")).unwrap();
@@ -146,6 +152,8 @@ fn user_and_ip_dossiers() {
 
     let (text, _) = dossier("ip", "45.153.160.0/24", &ds);
     assert!(text.contains("Principals seen from it") && text.contains("M247"), "{text}");
+    let graph = text.split("What was touched through Microsoft Graph from it").nth(1).expect("Graph section");
+    assert!(graph.contains("alex.patel@fabrikam.example") && graph.contains("groups"), "{graph}");
 
     let (text, out) = dossier("user", "nobody@nowhere.example", &ds);
     assert!(text.contains("no records about nobody@nowhere.example"), "{text}");
