@@ -379,7 +379,10 @@ pub fn fold_key<'b>(key: &str, buf: &'b mut [u8; 64]) -> &'b str {
         buf[n] = c.to_ascii_lowercase();
         n += 1;
     }
-    let mut s = std::str::from_utf8(&buf[..n]).unwrap_or("");
+    // SAFETY: `key` is a `&str` (valid UTF-8) and ASCII lower-casing changes only bytes
+    // below 0x80 into other bytes below 0x80, so `buf[..n]` is valid UTF-8 too. (Validating
+    // it again cost 5 % of ingest: this runs for every key of every record.)
+    let mut s = unsafe { std::str::from_utf8_unchecked(&buf[..n]) };
     // Hot path: almost no Graph or Log Analytics key has an underscore.
     if !s.contains('_') {
         return s;
