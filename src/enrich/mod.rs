@@ -489,14 +489,20 @@ pub fn enrich(
             in_list(col("app_id"), &policy.high_impact_apps).alias(e::APP_IS_HIGH_IMPACT),
         ]);
 
-    let audits = ip_cols(tables[&Table::Audits].clone())
-        .left_join(
-            ips.clone().select([col("ip_address"), col(e::IP_ASN)]),
-            col("ip_address"),
-            col("ip_address"),
-        )
-        .left_join(hosting_lookup(e::IP_ASN)?, col(e::IP_ASN), col(e::IP_ASN))
-        .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
+    // Tables without an ASN of their own (audits, risk detections, Graph requests) take the
+    // network the sign-ins saw for the address, and its hosting label from that.
+    let hosting = hosting_lookup(e::IP_ASN)?;
+    let ip_network_cols = |lf: LazyFrame| {
+        ip_cols(lf)
+            .left_join(
+                ips.clone().select([col("ip_address"), col(e::IP_ASN)]),
+                col("ip_address"),
+                col("ip_address"),
+            )
+            .left_join(hosting.clone(), col(e::IP_ASN), col(e::IP_ASN))
+            .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
+    };
+    let audits = ip_network_cols(tables[&Table::Audits].clone())
         .left_join(uas.clone(), col("user_agent"), col("user_agent"))
         .with_columns(role_columns())
         .with_columns([
@@ -508,14 +514,7 @@ pub fn enrich(
                 .alias(e::TARGET_IS_AUTOMATION),
         ]);
 
-    let risk = ip_cols(tables[&Table::RiskDetections].clone())
-        .left_join(
-            ips.clone().select([col("ip_address"), col(e::IP_ASN)]),
-            col("ip_address"),
-            col("ip_address"),
-        )
-        .left_join(hosting_lookup(e::IP_ASN)?, col(e::IP_ASN), col(e::IP_ASN))
-        .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
+    let risk = ip_network_cols(tables[&Table::RiskDetections].clone())
         .drop(cols([e::IP_ASN]))
         .with_column(in_list(col("user_principal_name"), &priv_list).alias(e::USER_IS_PRIVILEGED));
 
@@ -523,7 +522,8 @@ pub fn enrich(
         .clone()
         .with_column(in_list(col("user_principal_name"), &priv_list).alias(e::USER_IS_PRIVILEGED));
 
-    let graph = graph_activity(tables, ips, uas, &priv_list)?;
+    let graph =
+        graph_activity(tables, ip_network_cols(tables[&Table::GraphActivity].clone()), uas, &priv_list);
 
     let mut out = BTreeMap::new();
     for (t, lf) in [
@@ -550,10 +550,10 @@ pub fn enrich(
 /// token used where it was issued from one replayed elsewhere.
 fn graph_activity(
     tables: &BTreeMap<Table, LazyFrame>,
-    ips: LazyFrame,
+    graph: LazyFrame,
     uas: LazyFrame,
     priv_list: &[String],
-) -> Result<LazyFrame> {
+) -> LazyFrame {
     let signins = &tables[&Table::SignIns];
     let upn_of = signins
         .clone()
@@ -575,16 +575,7 @@ fn graph_activity(
         .filter(col("_principal").is_not_null())
         .unique(None, UniqueKeepStrategy::Any)
         .with_column(lit(true).alias(e::PRINCIPAL_SIGNED_IN_FROM_IP));
-    Ok(tables[&Table::GraphActivity]
-        .clone()
-        .left_join(ips, col("ip_address"), col("ip_address"))
-        .with_columns([
-            col(e::IP_IS_TRUSTED).fill_null(lit(false)),
-            col(e::IP_IS_PRIVATE).fill_null(lit(false)),
-        ])
-        // Graph records carry no ASN: the network is the one the sign-ins saw for the address.
-        .left_join(hosting_lookup(e::IP_ASN)?, col(e::IP_ASN), col(e::IP_ASN))
-        .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
+    graph
         .left_join(uas, col("user_agent"), col("user_agent"))
         .left_join(upn_of, col("user_id"), col("user_id"))
         .left_join(app_of, col("app_id"), col("app_id"))
@@ -596,7 +587,7 @@ fn graph_activity(
             [col("_principal"), col("ip_address")],
             JoinArgs::new(JoinType::Left),
         )
-        .with_column(col(e::PRINCIPAL_SIGNED_IN_FROM_IP).fill_null(lit(false))))
+        .with_column(col(e::PRINCIPAL_SIGNED_IN_FROM_IP).fill_null(lit(false)))
 }
 
 #[cfg(test)]
