@@ -195,6 +195,13 @@ pub struct AnalysisArgs {
     /// Only events before this time.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    /// Memory to stay within (e.g. 4G, 1500M; default: half of RAM). A window whose enriched
+    /// tables would not fit in half of it is enriched chunk by chunk to disk and scanned.
+    #[arg(long, value_name = "SIZE", value_parser = crate::pipeline::parse_size)]
+    pub memory_limit: Option<u64>,
+    /// Where a window too large for memory is spilled (default: the temporary directory).
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
 }
 
 /// Where an analysing command writes, and when it fails the build.

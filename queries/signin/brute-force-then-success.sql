@@ -28,6 +28,7 @@
 --   attacker is signed in.
 -- remediation: [reset_password, revoke_sessions, require_mfa_reregistration, block_ip]
 -- tables: [signins]
+-- partition: user_principal_name   # per-user: runs in slices of users over spilled tables
 -- params:
 --   gap_minutes: 20
 --   min_failures: 10

@@ -20,6 +20,7 @@
 --   replayed beside the real user.
 -- remediation: [reset_password, revoke_sessions, block_ip]
 -- tables: [signins]
+-- partition: user_principal_name   # per-user: runs in slices of users over spilled tables
 -- params:
 --   window_minutes: 10
 -- false_positives:

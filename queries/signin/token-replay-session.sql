@@ -23,6 +23,7 @@
 --   the sessions does.
 -- remediation: [revoke_sessions, reset_password, require_mfa_reregistration, remove_device, block_ip]
 -- tables: [signins]
+-- partition: user_principal_name   # per-user: runs in slices of users over spilled tables
 -- false_positives:
 --   - Mobile devices roaming between carriers when the sign-ins carry no device id
 --   - Split-tunnel VPNs that change the egress inside one session (list them in trusted_ips)

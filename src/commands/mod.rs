@@ -38,6 +38,8 @@ pub fn load_options(
         intel: analysis.intel.clone(),
         since: analysis.since.clone(),
         until: analysis.until.clone(),
+        memory_limit: analysis.memory_limit,
+        spill_dir: analysis.spill_dir.clone(),
     }
 }
 

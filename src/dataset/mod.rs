@@ -10,6 +10,7 @@
 //! both look the same: one lazy frame per canonical table.
 
 pub mod select;
+pub mod spill;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -182,6 +183,11 @@ fn sorted_files(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>> {
 /// The canonical tables, ready to query, and where they came from.
 pub struct Dataset {
     pub tables: BTreeMap<Table, LazyFrame>,
+    /// Each table as its parts (one lazy scan per partition file, or the one frame in
+    /// memory): what is read piece by piece when the window does not fit in memory.
+    pub pieces: BTreeMap<Table, Vec<LazyFrame>>,
+    /// Bytes of parquet on disk per table (0 for raw inputs held in memory).
+    pub disk_bytes: BTreeMap<Table, u64>,
     /// The ingest report when the inputs were raw; `None` for a dataset directory.
     pub report: Option<IngestReport>,
     /// The dataset directory's manifest, when opened from one.
@@ -203,8 +209,10 @@ impl Dataset {
         }
         let mut sink = MemorySink::default();
         let report = ingest::run(inputs, opts, &mut sink)?;
-        let tables = sink.into_tables()?.into_iter().map(|(t, df)| (t, df.lazy())).collect();
-        Ok(Dataset { tables, report: Some(report), manifest: None })
+        let tables: BTreeMap<Table, LazyFrame> =
+            sink.into_tables()?.into_iter().map(|(t, df)| (t, df.lazy())).collect();
+        let pieces = tables.iter().map(|(t, lf)| (*t, vec![lf.clone()])).collect();
+        Ok(Dataset { tables, pieces, disk_bytes: BTreeMap::new(), report: Some(report), manifest: None })
     }
 
     fn open_dir(dir: &Path) -> Result<Dataset> {
@@ -214,11 +222,16 @@ impl Dataset {
         let manifest: serde_json::Value = serde_json::from_str(&text).with_context(|| {
             format!("{} is not valid JSON; re-run entrascope ingest", manifest_path.display())
         })?;
-        let mut tables = BTreeMap::new();
+        let (mut tables, mut pieces, mut disk_bytes) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
         for t in Table::ALL {
-            tables.insert(t, scan_table(dir, t)?);
+            let (scans, bytes) = scan_table(dir, t)?;
+            let whole =
+                if scans.is_empty() { empty_frame(t).lazy() } else { concat(&scans, UnionArgs::default())? };
+            tables.insert(t, whole);
+            pieces.insert(t, scans);
+            disk_bytes.insert(t, bytes);
         }
-        Ok(Dataset { tables, report: None, manifest: Some(manifest) })
+        Ok(Dataset { tables, pieces, disk_bytes, report: None, manifest: Some(manifest) })
     }
 
     pub fn table(&self, t: Table) -> LazyFrame {
@@ -226,19 +239,18 @@ impl Dataset {
     }
 }
 
-/// Lazily scan every partition of one table, with the canonical schema enforced.
-fn scan_table(dir: &Path, t: Table) -> Result<LazyFrame> {
+/// Lazily scan every partition file of one table, with the canonical schema enforced: one
+/// scan per file, in partition order, and the bytes they hold.
+fn scan_table(dir: &Path, t: Table) -> Result<(Vec<LazyFrame>, u64)> {
     let tdir = dir.join(t.name());
     if !tdir.is_dir() {
-        return Ok(empty_frame(t).lazy());
+        return Ok((Vec::new(), 0));
     }
     let mut files = Vec::new();
     for day in sorted_dirs(&tdir)? {
         files.extend(sorted_files(&day, "")?);
     }
-    if files.is_empty() {
-        return Ok(empty_frame(t).lazy());
-    }
+    let bytes = files.iter().filter_map(|f| fs::metadata(f).ok()).map(|m| m.len()).sum();
     let args = ScanArgsParquet { hive_options: HiveOptions::new_disabled(), ..Default::default() };
     let canonical = t.schema();
     let mut scans = Vec::with_capacity(files.len());
@@ -275,7 +287,7 @@ fn scan_table(dir: &Path, t: Table) -> Result<LazyFrame> {
             missing.into_iter().collect::<Vec<_>>().join(", ")
         );
     }
-    Ok(concat(scans, UnionArgs::default())?)
+    Ok((scans, bytes))
 }
 
 #[cfg(test)]

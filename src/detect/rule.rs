@@ -213,6 +213,9 @@ pub enum Engine {
 }
 
 /// The metadata block of a rule file.
+/// The one column rules may be partitioned by (see [`Meta::partition`]).
+pub const PARTITION_USER: &str = "user_principal_name";
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
@@ -247,6 +250,11 @@ pub struct Meta {
     /// `got_in` otherwise); a rule may return an `access` column to decide per row.
     #[serde(default)]
     pub access: Option<Access>,
+    /// `user_principal_name` when the rule's results are the union of its results per user:
+    /// every window, join and grouping keeps one user's rows together. Over spilled tables
+    /// such a rule runs in slices of users, so its memory is one slice's, not the window's.
+    #[serde(default)]
+    pub partition: Option<String>,
 }
 
 impl Meta {
@@ -325,6 +333,11 @@ impl Rule {
             && m.id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
         if !id_ok {
             bail!("{}: id {:?} must be upper-case letters, digits and dashes", ctx(), m.id);
+        }
+        if let Some(p) = &m.partition {
+            if p != PARTITION_USER {
+                bail!("{}: partition {p:?} is not supported; the only one is {PARTITION_USER}", ctx());
+            }
         }
         for (name, v) in [("title", &m.title), ("description", &m.description), ("why", &m.why)] {
             if v.trim().is_empty() {

@@ -129,7 +129,14 @@ pub fn run(
     let rules = selected(catalog, policy, opts);
     let results: Vec<Mutex<Option<Collected>>> = rules.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+    // Over spilled tables a rule's peak is its own scan: one rule at a time keeps the run
+    // within the memory limit (polars still uses every core inside the rule).
+    let workers =
+        if en.on_disk { 1 } else { std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4) };
+    let user_slices = match en.slice_rows {
+        Some(rows) if rules.iter().any(|r| r.meta.partition.is_some()) => slices_of_users(en, rows)?,
+        _ => Vec::new(),
+    };
     let bar = crate::progress::rules_bar(rules.len() as u64, opts.progress);
     // Rules running now and since when, for the bar's "slowest running" message.
     let running: Mutex<BTreeMap<usize, Instant>> = Mutex::new(BTreeMap::new());
@@ -161,20 +168,34 @@ pub fn run(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(rule) = rules.get(i) else { break };
                 let t = Instant::now();
+                // One rule at a time: the process's peak since this reset is this rule's.
+                let measure_peak = opts.verbose && workers == 1;
+                if measure_peak {
+                    reset_peak_rss();
+                }
                 if let Ok(mut r) = running.lock() {
                     r.insert(i, t);
                 }
                 // A rule that fails to plan or run — or panics, in our code or in polars — is
                 // reported as a failed rule, not fatal to the others.
-                let out = guarded(|| {
-                    plan(rule, &en.tables, policy).and_then(|lf| lf.collect().map_err(anyhow::Error::from))
-                });
+                let out = guarded(|| collect_rule(rule, en, policy, &user_slices));
                 let secs = t.elapsed().as_secs_f64();
                 if opts.verbose {
                     let n = out.as_ref().map_or(0, |d| d.height());
-                    eprintln!("  {:<28} {:>6} rows {:>8.3}s", rule.meta.id, n, secs);
+                    let peak =
+                        if measure_peak { peak_rss_mib().map(|m| format!(" {m:>6} MiB peak")) } else { None };
+                    eprintln!(
+                        "  {:<28} {:>6} rows {:>8.3}s{}",
+                        rule.meta.id,
+                        n,
+                        secs,
+                        peak.unwrap_or_default()
+                    );
                 }
                 *results[i].lock().expect("no worker panics while holding it") = Some((out, secs));
+                if en.on_disk {
+                    release_freed_memory();
+                }
                 if let Ok(mut r) = running.lock() {
                     r.remove(&i);
                 }
@@ -211,6 +232,95 @@ pub fn run(
     attach_provenance(&mut findings, en)?;
     finding::finalise(&mut findings);
     Ok((findings, runs))
+}
+
+/// Run one rule to its result frame. A user-partitioned rule over spilled tables runs once
+/// per slice of users (every table with a `user_principal_name` cut to the slice, pushed
+/// into the parquet scan) and its slices' rows are stacked: the same rows as one run over
+/// everything, with one slice's memory.
+fn collect_rule(rule: &Rule, en: &Enriched, policy: &Policy, slices: &[Vec<String>]) -> Result<DataFrame> {
+    let whole = || plan(rule, &en.tables, policy).and_then(|lf| lf.collect().map_err(anyhow::Error::from));
+    let Some(key) = rule.meta.partition.as_deref() else { return whole() };
+    if slices.len() < 2 {
+        return whole();
+    }
+    let mut out: Option<DataFrame> = None;
+    for users in slices {
+        let tables: BTreeMap<Table, LazyFrame> = en
+            .tables
+            .iter()
+            .map(|(t, lf)| {
+                let has = t.doc().columns.iter().any(|c| c.name == key)
+                    || crate::schema::enriched::columns(t.name()).iter().any(|c| c.name == key);
+                (
+                    *t,
+                    if has { lf.clone().filter(crate::enrich::in_list(col(key), users)) } else { lf.clone() },
+                )
+            })
+            .collect();
+        let part = plan(rule, &tables, policy)?.collect()?;
+        match &mut out {
+            None => out = Some(part),
+            Some(acc) => {
+                Context::with_context(acc.vstack_mut(&part), || {
+                    format!("stacking the user slices of rule {}", rule.meta.id)
+                })?;
+            }
+        }
+        release_freed_memory();
+    }
+    Ok(out.expect("at least two slices"))
+}
+
+/// The window's users (sorted) cut into consecutive slices of about `rows` sign-ins each.
+fn slices_of_users(en: &Enriched, rows: usize) -> Result<Vec<Vec<String>>> {
+    let key = super::rule::PARTITION_USER;
+    let counts = en
+        .table(Table::SignIns)
+        .filter(col(key).is_not_null())
+        .group_by([col(key)])
+        .agg([len().cast(DataType::Int64).alias("n")])
+        .sort([key], Default::default())
+        .collect()?;
+    let users = counts.column(key)?.str()?;
+    let ns = counts.column("n")?.i64()?;
+    let mut slices: Vec<Vec<String>> = Vec::new();
+    let mut filled = usize::MAX;
+    for (u, n) in users.iter().zip(ns.iter()) {
+        let (Some(u), Some(n)) = (u, n) else { continue };
+        if filled >= rows {
+            slices.push(Vec::new());
+            filled = 0;
+        }
+        slices.last_mut().expect("pushed above").push(u.to_string());
+        filled += n as usize;
+    }
+    Ok(slices)
+}
+
+/// Hand memory freed by the last rule back to the system. glibc keeps freed blocks in its
+/// arenas, so without this the resident size climbs with every rule to the sum of their
+/// peaks' fragments rather than the largest peak (measured: 1.4 GiB instead of ~0.9 GiB over
+/// the spilled 3,000-user tenant).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the kernel; it touches no live data.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Reset the process's peak resident size (Linux `clear_refs` 5), so that the next
+/// [`peak_rss_mib`] reads the peak of what ran in between.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The process's peak resident size since start or the last [`reset_peak_rss`], in MiB.
+fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kb| kb / 1024)
 }
 
 /// Resolve `record_ids` to the files and positions the evidence came from.
@@ -255,7 +365,7 @@ pub fn empty_tables() -> Result<BTreeMap<Table, LazyFrame>> {
     for t in Table::ALL {
         base.insert(t, empty_frame(t).lazy());
     }
-    Ok(crate::enrich::enrich(&base, &crate::enrich::Knowledge::default(), &[], true)?.tables)
+    Ok(crate::enrich::enrich(&base, &crate::enrich::Knowledge::default(), &[])?.tables)
 }
 
 /// Lint a shared view: the SELECT over it plans and runs on empty tables.
@@ -309,7 +419,12 @@ mod tests {
         let catalog = Catalog::from_dir(&dir);
         std::fs::remove_dir_all(&dir).ok();
         let catalog = catalog.unwrap();
-        let en = Enriched { tables: empty_tables().unwrap(), privileged_users: Default::default() };
+        let en = Enriched {
+            tables: empty_tables().unwrap(),
+            privileged_users: Default::default(),
+            on_disk: false,
+            slice_rows: None,
+        };
         let (_, runs) = run(&catalog, &en, &Policy::default(), &RunOptions::default()).unwrap();
         let by_id: BTreeMap<&str, &RuleRun> = runs.iter().map(|r| (r.id.as_str(), r)).collect();
         let bad = by_id["TEST-DELIBERATE-PANIC"].error.as_deref().unwrap_or_default();

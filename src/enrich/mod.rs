@@ -91,6 +91,11 @@ pub struct Enriched {
     pub tables: BTreeMap<Table, LazyFrame>,
     /// Users considered privileged (policy plus role assignments seen), lower-case UPNs.
     pub privileged_users: BTreeSet<String>,
+    /// The tables are scans of spilled files, not frames in memory: rules run one at a time.
+    pub on_disk: bool,
+    /// Over spilled tables: user-partitioned rules run in slices of users holding about this
+    /// many sign-ins each.
+    pub slice_rows: Option<usize>,
 }
 
 impl Enriched {
@@ -117,6 +122,13 @@ pub fn in_list(expr: Expr, values: &[String]) -> Expr {
 fn in_list_i64(expr: Expr, values: &[i64]) -> Expr {
     let s = Series::new("values".into(), values);
     expr.is_in(lit(s).implode(false), false).fill_null(lit(false))
+}
+
+/// Collect a dimension table once. Dimensions are keyed by distinct values (addresses, user
+/// agents, user × address pairs) and small next to the rows they annotate; collected, every
+/// rule's plan joins the same frame instead of re-deriving it from a scan of the sign-ins.
+fn dim(lf: LazyFrame) -> Result<LazyFrame> {
+    Ok(lf.collect()?.lazy())
 }
 
 /// Distinct non-null strings of `column` across several tables.
@@ -181,7 +193,7 @@ fn ip_lookup(tables: &BTreeMap<Table, LazyFrame>, kn: &Knowledge, intel: &[Indic
         .filter(col("asn").is_not_null().and(col("ip_address").is_not_null()))
         .group_by([col("ip_address")])
         .agg([col("asn").min().alias(e::IP_ASN)]);
-    Ok(df.lazy().left_join(asn, col("ip_address"), col("ip_address")))
+    dim(df.lazy().left_join(asn, col("ip_address"), col("ip_address")))
 }
 
 fn hosting_lookup(key: &str) -> Result<LazyFrame> {
@@ -250,8 +262,8 @@ fn user_dim(
 /// least two days, the first of them before this row: the user's own home, office or phone.
 /// A stuck mail client failing from there is the user; an attacker's address has no such
 /// history before its own attack. Computed over distinct (user, address) pairs.
-fn own_addresses(signins: LazyFrame, raw: &LazyFrame) -> LazyFrame {
-    let own = raw
+fn own_addresses(signins: &LazyFrame) -> Result<LazyFrame> {
+    let own = signins
         .clone()
         .filter(
             col("result")
@@ -265,15 +277,7 @@ fn own_addresses(signins: LazyFrame, raw: &LazyFrame) -> LazyFrame {
             col("time").cast(DataType::Date).n_unique().alias("__own_days"),
         ])
         .filter(col("__own_days").gt_eq(lit(2u32)));
-    signins
-        .join(
-            own,
-            [col("user_principal_name"), col("ip_address")],
-            [col("user_principal_name"), col("ip_address")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_column(col("__own_first").lt(col("time")).fill_null(lit(false)).alias(e::IP_IS_OWN_FOR_USER))
-        .drop(cols(["__own_first", "__own_days"]))
+    dim(own)
 }
 
 /// Distinct (app id, ip, asn) of service-principal sign-ins with whether the source is one
@@ -402,192 +406,256 @@ fn privileged_users(audits: &LazyFrame, policy: &Policy) -> Result<BTreeSet<Stri
     Ok(out)
 }
 
-/// Add the enrichment columns to every table. With `materialise`, each table is collected
-/// once (fast when the window fits in memory: every rule then reads the same frames);
-/// without, the joins stay in each table's lazy plan and rules scan what they need.
-pub fn enrich(
-    tables: &BTreeMap<Table, LazyFrame>,
-    kn: &Knowledge,
-    intel: &[Indicator],
-    materialise: bool,
-) -> Result<Enriched> {
-    let policy = &kn.policy;
-    let ips = ip_lookup(tables, kn, intel)?;
-    let uas = ua_lookup(tables)?;
-    let privileged = privileged_users(&tables[&Table::Audits], policy)?;
-    let priv_list: Vec<String> = privileged.iter().cloned().collect();
-    let glass = &policy.break_glass_accounts;
-    let bool_false = |c: &str| col(c).fill_null(lit(false));
-    let ip_cols = |lf: LazyFrame| {
-        lf.left_join(ips.clone().drop(cols([e::IP_ASN])), col("ip_address"), col("ip_address"))
-            .with_columns([bool_false(e::IP_IS_TRUSTED), bool_false(e::IP_IS_PRIVATE)])
-    };
-    let user_country =
-        user_dim(kn, "country", DataType::String, e::COUNTRY_IS_USUAL_FOR_USER, |h| h.countries.clone())?;
-    let user_asn = user_dim(kn, "asn", DataType::Int64, e::ASN_IS_USUAL_FOR_USER, |h| {
-        h.asns.iter().map(|a| a.to_string()).collect()
-    })?;
-    let user_device =
-        user_dim(kn, "device_id", DataType::String, e::DEVICE_IS_USUAL_FOR_USER, |h| h.devices.clone())?;
-    let sp_sources = sp_source_lookup(&tables[&Table::SignIns], kn)?;
-    let join2 = |lf: LazyFrame, dim: LazyFrame, key: &str| {
-        lf.join(
-            dim,
-            [col("user_principal_name"), col(key)],
-            [col("user_principal_name"), col(key)],
-            JoinArgs::new(JoinType::Left),
-        )
-    };
+/// The dimension tables of one analysis, computed once over distinct keys of the whole
+/// window (addresses, user agents, user × address pairs, ids → names), and the policy lists
+/// the row-level columns test against. [`Enricher::apply`] adds the enrichment columns to
+/// any slice of a canonical table: the whole table in memory, or chunk by chunk when the
+/// window is larger than memory (the chunks then give exactly the rows the whole would).
+pub struct Enricher {
+    policy: Policy,
+    ips: LazyFrame,
+    uas: LazyFrame,
+    hosting_by_asn: LazyFrame,
+    hosting_by_ip_asn: LazyFrame,
+    user_country: LazyFrame,
+    user_asn: LazyFrame,
+    user_device: LazyFrame,
+    own: LazyFrame,
+    sp_sources: LazyFrame,
+    graph: GraphDims,
+    privileged: BTreeSet<String>,
+    priv_list: Vec<String>,
+}
 
-    let signins = ip_cols(tables[&Table::SignIns].clone())
-        .left_join(hosting_lookup("asn")?, col("asn"), col("asn"))
-        .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
-        .left_join(uas.clone(), col("user_agent"), col("user_agent"));
-    let signins = join2(signins, user_country, "country");
-    let signins = join2(signins, user_asn, "asn");
-    let signins = join2(signins, user_device, "device_id");
-    let signins = own_addresses(signins, &tables[&Table::SignIns])
-        .join(
-            sp_sources,
-            [col("app_id"), col("ip_address"), col("asn")],
-            [col("app_id"), col("ip_address"), col("asn")],
-            JoinArgs { nulls_equal: true, ..JoinArgs::new(JoinType::Left) },
-        )
-        .with_columns([
-            in_list(col("app_id"), &fingerprint::FOCI_APPS.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-                .alias(e::APP_IS_FOCI),
-            in_list(
-                col("client_app_used"),
-                &fingerprint::LEGACY_CLIENT_APPS.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-            )
-            .alias(e::IS_LEGACY_AUTH),
-            in_list_i64(col("error_code"), fingerprint::FIRST_FACTOR_OK_CODES).alias(e::FIRST_FACTOR_OK),
-            in_list(col("user_principal_name"), &priv_list).alias(e::USER_IS_PRIVILEGED),
-            in_list(col("user_principal_name"), glass).alias(e::USER_IS_BREAK_GLASS),
-            if policy.allowed_countries.is_empty() {
-                lit(NULL).cast(DataType::Boolean).alias(e::COUNTRY_ALLOWED)
-            } else {
-                when(col("country").is_null())
-                    .then(lit(NULL).cast(DataType::Boolean))
-                    .otherwise(in_list(col("country"), &policy.allowed_countries))
-                    .alias(e::COUNTRY_ALLOWED)
-            },
-            if policy.usual_countries.is_empty() {
-                lit(NULL).cast(DataType::Boolean).alias(e::COUNTRY_IS_USUAL)
-            } else {
-                when(col("country").is_null())
-                    .then(lit(NULL).cast(DataType::Boolean))
-                    .otherwise(in_list(col("country"), &policy.usual_countries))
-                    .alias(e::COUNTRY_IS_USUAL)
-            },
-            bool_false(e::COUNTRY_IS_USUAL_FOR_USER),
-            bool_false(e::ASN_IS_USUAL_FOR_USER),
-            bool_false(e::DEVICE_IS_USUAL_FOR_USER),
-            bool_false(e::SOURCE_IS_USUAL_FOR_SP),
-            in_list(col("user_principal_name"), &policy.expected_device_code_users)
-                .alias(e::DEVICE_CODE_EXPECTED),
-            in_list(col("app_id"), &policy.high_impact_apps).alias(e::APP_IS_HIGH_IMPACT),
-        ]);
+impl Enricher {
+    /// Compute every dimension from the (windowed) canonical tables.
+    pub fn new(tables: &BTreeMap<Table, LazyFrame>, kn: &Knowledge, intel: &[Indicator]) -> Result<Enricher> {
+        let policy = kn.policy.clone();
+        let privileged = privileged_users(&tables[&Table::Audits], &policy)?;
+        let priv_list: Vec<String> = privileged.iter().cloned().collect();
+        Ok(Enricher {
+            ips: ip_lookup(tables, kn, intel)?,
+            uas: ua_lookup(tables)?,
+            hosting_by_asn: hosting_lookup("asn")?,
+            hosting_by_ip_asn: hosting_lookup(e::IP_ASN)?,
+            user_country: user_dim(kn, "country", DataType::String, e::COUNTRY_IS_USUAL_FOR_USER, |h| {
+                h.countries.clone()
+            })?,
+            user_asn: user_dim(kn, "asn", DataType::Int64, e::ASN_IS_USUAL_FOR_USER, |h| {
+                h.asns.iter().map(|a| a.to_string()).collect()
+            })?,
+            user_device: user_dim(kn, "device_id", DataType::String, e::DEVICE_IS_USUAL_FOR_USER, |h| {
+                h.devices.clone()
+            })?,
+            own: own_addresses(&tables[&Table::SignIns])?,
+            sp_sources: sp_source_lookup(&tables[&Table::SignIns], kn)?,
+            graph: GraphDims::new(&tables[&Table::SignIns])?,
+            policy,
+            privileged,
+            priv_list,
+        })
+    }
 
-    // Tables without an ASN of their own (audits, risk detections, Graph requests) take the
-    // network the sign-ins saw for the address, and its hosting label from that.
-    let hosting = hosting_lookup(e::IP_ASN)?;
-    let ip_network_cols = |lf: LazyFrame| {
-        ip_cols(lf)
-            .left_join(
-                ips.clone().select([col("ip_address"), col(e::IP_ASN)]),
-                col("ip_address"),
-                col("ip_address"),
-            )
-            .left_join(hosting.clone(), col(e::IP_ASN), col(e::IP_ASN))
-            .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
-    };
-    let audits = ip_network_cols(tables[&Table::Audits].clone())
-        .left_join(uas.clone(), col("user_agent"), col("user_agent"))
-        .with_columns(role_columns())
-        .with_columns([
-            in_list(col("actor_upn"), &priv_list).alias(e::ACTOR_IS_PRIVILEGED),
-            in_list(col("actor_upn"), glass).alias(e::ACTOR_IS_BREAK_GLASS),
-            in_list(col("target_upn"), &priv_list).alias(e::TARGET_IS_PRIVILEGED),
-            in_list(col("target_upn"), glass).alias(e::TARGET_IS_BREAK_GLASS),
-            in_list(col("target_id").str().to_lowercase(), &policy.automation_apps)
-                .alias(e::TARGET_IS_AUTOMATION),
-        ]);
+    /// Users considered privileged (policy plus role assignments seen), lower-case UPNs.
+    pub fn into_privileged_users(self) -> BTreeSet<String> {
+        self.privileged
+    }
 
-    let risk = ip_network_cols(tables[&Table::RiskDetections].clone())
-        .drop(cols([e::IP_ASN]))
-        .with_column(in_list(col("user_principal_name"), &priv_list).alias(e::USER_IS_PRIVILEGED));
-
-    let risky = tables[&Table::RiskyUsers]
-        .clone()
-        .with_column(in_list(col("user_principal_name"), &priv_list).alias(e::USER_IS_PRIVILEGED));
-
-    let graph =
-        graph_activity(tables, ip_network_cols(tables[&Table::GraphActivity].clone()), uas, &priv_list);
-
-    let mut out = BTreeMap::new();
-    for (t, lf) in [
-        (Table::SignIns, signins),
-        (Table::Audits, audits),
-        (Table::RiskDetections, risk),
-        (Table::RiskyUsers, risky),
-        (Table::GraphActivity, graph),
-        (Table::Provisioning, tables[&Table::Provisioning].clone()),
-        (Table::RiskyServicePrincipals, tables[&Table::RiskyServicePrincipals].clone()),
-    ] {
-        // Canonical columns first, then enrichment in the documented order.
+    /// `rows` of table `t` with its enrichment columns, canonical columns first, then the
+    /// enrichment in the documented order.
+    pub fn apply(&self, t: Table, rows: LazyFrame) -> LazyFrame {
+        let lf = match t {
+            Table::SignIns => self.signins(rows),
+            Table::Audits => self.audits(rows),
+            Table::RiskDetections => self.ip_network_cols(rows).drop(cols([e::IP_ASN])).with_column(
+                in_list(col("user_principal_name"), &self.priv_list).alias(e::USER_IS_PRIVILEGED),
+            ),
+            Table::RiskyUsers => rows.with_column(
+                in_list(col("user_principal_name"), &self.priv_list).alias(e::USER_IS_PRIVILEGED),
+            ),
+            Table::GraphActivity => {
+                self.graph.apply(self.ip_network_cols(rows), self.uas.clone(), &self.priv_list)
+            }
+            Table::Provisioning | Table::RiskyServicePrincipals => rows,
+        };
         let mut names: Vec<Expr> = t.doc().columns.iter().map(|c| col(c.name)).collect();
         names.extend(e::columns(t.name()).iter().map(|c| col(c.name)));
-        let lf = lf.select(names);
-        out.insert(t, if materialise { lf.collect()?.lazy() } else { lf });
+        lf.select(names)
     }
-    Ok(Enriched { tables: out, privileged_users: privileged })
+
+    /// Trust, privacy and intel of the row's address.
+    fn ip_cols(&self, lf: LazyFrame) -> LazyFrame {
+        lf.left_join(self.ips.clone().drop(cols([e::IP_ASN])), col("ip_address"), col("ip_address"))
+            .with_columns([bool_false(e::IP_IS_TRUSTED), bool_false(e::IP_IS_PRIVATE)])
+    }
+
+    /// Tables without an ASN of their own (audits, risk detections, Graph requests) take the
+    /// network the sign-ins saw for the address, and its hosting label from that.
+    fn ip_network_cols(&self, lf: LazyFrame) -> LazyFrame {
+        self.ip_cols(lf)
+            .left_join(
+                self.ips.clone().select([col("ip_address"), col(e::IP_ASN)]),
+                col("ip_address"),
+                col("ip_address"),
+            )
+            .left_join(self.hosting_by_ip_asn.clone(), col(e::IP_ASN), col(e::IP_ASN))
+            .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
+    }
+
+    fn signins(&self, rows: LazyFrame) -> LazyFrame {
+        let policy = &self.policy;
+        let glass = &policy.break_glass_accounts;
+        let join2 = |lf: LazyFrame, dim: LazyFrame, key: &str| {
+            lf.join(
+                dim,
+                [col("user_principal_name"), col(key)],
+                [col("user_principal_name"), col(key)],
+                JoinArgs::new(JoinType::Left),
+            )
+        };
+        let signins = self
+            .ip_cols(rows)
+            .left_join(self.hosting_by_asn.clone(), col("asn"), col("asn"))
+            .with_column(col(e::IP_HOSTING_PROVIDER).is_not_null().alias(e::IP_IS_HOSTING))
+            .left_join(self.uas.clone(), col("user_agent"), col("user_agent"));
+        let signins = join2(signins, self.user_country.clone(), "country");
+        let signins = join2(signins, self.user_asn.clone(), "asn");
+        let signins = join2(signins, self.user_device.clone(), "device_id");
+        signins
+            .join(
+                self.own.clone(),
+                [col("user_principal_name"), col("ip_address")],
+                [col("user_principal_name"), col("ip_address")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_column(
+                col("__own_first").lt(col("time")).fill_null(lit(false)).alias(e::IP_IS_OWN_FOR_USER),
+            )
+            .drop(cols(["__own_first", "__own_days"]))
+            .join(
+                self.sp_sources.clone(),
+                [col("app_id"), col("ip_address"), col("asn")],
+                [col("app_id"), col("ip_address"), col("asn")],
+                JoinArgs { nulls_equal: true, ..JoinArgs::new(JoinType::Left) },
+            )
+            .with_columns([
+                in_list(
+                    col("app_id"),
+                    &fingerprint::FOCI_APPS.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                )
+                .alias(e::APP_IS_FOCI),
+                in_list(
+                    col("client_app_used"),
+                    &fingerprint::LEGACY_CLIENT_APPS.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                )
+                .alias(e::IS_LEGACY_AUTH),
+                in_list_i64(col("error_code"), fingerprint::FIRST_FACTOR_OK_CODES).alias(e::FIRST_FACTOR_OK),
+                in_list(col("user_principal_name"), &self.priv_list).alias(e::USER_IS_PRIVILEGED),
+                in_list(col("user_principal_name"), glass).alias(e::USER_IS_BREAK_GLASS),
+                country_in(&policy.allowed_countries).alias(e::COUNTRY_ALLOWED),
+                country_in(&policy.usual_countries).alias(e::COUNTRY_IS_USUAL),
+                bool_false(e::COUNTRY_IS_USUAL_FOR_USER),
+                bool_false(e::ASN_IS_USUAL_FOR_USER),
+                bool_false(e::DEVICE_IS_USUAL_FOR_USER),
+                bool_false(e::SOURCE_IS_USUAL_FOR_SP),
+                in_list(col("user_principal_name"), &policy.expected_device_code_users)
+                    .alias(e::DEVICE_CODE_EXPECTED),
+                in_list(col("app_id"), &policy.high_impact_apps).alias(e::APP_IS_HIGH_IMPACT),
+            ])
+    }
+
+    fn audits(&self, rows: LazyFrame) -> LazyFrame {
+        let glass = &self.policy.break_glass_accounts;
+        self.ip_network_cols(rows)
+            .left_join(self.uas.clone(), col("user_agent"), col("user_agent"))
+            .with_columns(role_columns())
+            .with_columns([
+                in_list(col("actor_upn"), &self.priv_list).alias(e::ACTOR_IS_PRIVILEGED),
+                in_list(col("actor_upn"), glass).alias(e::ACTOR_IS_BREAK_GLASS),
+                in_list(col("target_upn"), &self.priv_list).alias(e::TARGET_IS_PRIVILEGED),
+                in_list(col("target_upn"), glass).alias(e::TARGET_IS_BREAK_GLASS),
+                in_list(col("target_id").str().to_lowercase(), &self.policy.automation_apps)
+                    .alias(e::TARGET_IS_AUTOMATION),
+            ])
+    }
+}
+
+/// Whether the row's country is in a policy list: null when the list is empty (nothing is
+/// known) or the row has no country.
+fn country_in(list: &[String]) -> Expr {
+    if list.is_empty() {
+        return lit(NULL).cast(DataType::Boolean);
+    }
+    when(col("country").is_null())
+        .then(lit(NULL).cast(DataType::Boolean))
+        .otherwise(in_list(col("country"), list))
+}
+
+fn bool_false(c: &str) -> Expr {
+    col(c).fill_null(lit(false))
+}
+
+/// Every table enriched and collected into memory (the window fits).
+pub fn enrich(tables: &BTreeMap<Table, LazyFrame>, kn: &Knowledge, intel: &[Indicator]) -> Result<Enriched> {
+    let en = Enricher::new(tables, kn, intel)?;
+    let mut out = BTreeMap::new();
+    for t in Table::ALL {
+        out.insert(t, en.apply(t, tables[&t].clone()).collect()?.lazy());
+    }
+    Ok(Enriched { tables: out, privileged_users: en.privileged, on_disk: false, slice_rows: None })
 }
 
 /// Graph requests carry ids only: the caller's UPN and the app's name come from the sign-ins
 /// (distinct user id → UPN and app id → name dimensions), and whether the caller ever signed
 /// in successfully from the request's address (distinct (principal, address) pairs) tells a
 /// token used where it was issued from one replayed elsewhere.
-fn graph_activity(
-    tables: &BTreeMap<Table, LazyFrame>,
-    graph: LazyFrame,
-    uas: LazyFrame,
-    priv_list: &[String],
-) -> LazyFrame {
-    let signins = &tables[&Table::SignIns];
-    let upn_of = signins
-        .clone()
-        .filter(col("user_id").is_not_null().and(col("user_principal_name").is_not_null()))
-        .group_by([col("user_id")])
-        .agg([col("user_principal_name").min().alias(e::USER_PRINCIPAL_NAME)]);
-    let app_of = signins
-        .clone()
-        .filter(col("app_id").is_not_null().and(col("app_display_name").is_not_null()))
-        .group_by([col("app_id")])
-        .agg([col("app_display_name").min().alias(e::APP_DISPLAY_NAME)]);
-    let principal = |user: &str, sp: &str| {
-        when(col(user).is_not_null()).then(col(user)).otherwise(col(sp)).alias("_principal")
-    };
-    let signed_in_from = signins
-        .clone()
-        .filter(col("result").eq(lit("success")).and(col("ip_address").is_not_null()))
-        .select([principal("user_id", "service_principal_id"), col("ip_address")])
-        .filter(col("_principal").is_not_null())
-        .unique(None, UniqueKeepStrategy::Any)
-        .with_column(lit(true).alias(e::PRINCIPAL_SIGNED_IN_FROM_IP));
-    graph
-        .left_join(uas, col("user_agent"), col("user_agent"))
-        .left_join(upn_of, col("user_id"), col("user_id"))
-        .left_join(app_of, col("app_id"), col("app_id"))
-        .with_column(in_list(col(e::USER_PRINCIPAL_NAME), priv_list).alias(e::USER_IS_PRIVILEGED))
-        .with_column(principal("user_id", "service_principal_id"))
-        .join(
-            signed_in_from,
-            [col("_principal"), col("ip_address")],
-            [col("_principal"), col("ip_address")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_column(col(e::PRINCIPAL_SIGNED_IN_FROM_IP).fill_null(lit(false)))
+struct GraphDims {
+    upn_of: LazyFrame,
+    app_of: LazyFrame,
+    signed_in_from: LazyFrame,
+}
+
+fn graph_principal(user: &str, sp: &str) -> Expr {
+    when(col(user).is_not_null()).then(col(user)).otherwise(col(sp)).alias("_principal")
+}
+
+impl GraphDims {
+    fn new(signins: &LazyFrame) -> Result<GraphDims> {
+        let upn_of = signins
+            .clone()
+            .filter(col("user_id").is_not_null().and(col("user_principal_name").is_not_null()))
+            .group_by([col("user_id")])
+            .agg([col("user_principal_name").min().alias(e::USER_PRINCIPAL_NAME)]);
+        let app_of = signins
+            .clone()
+            .filter(col("app_id").is_not_null().and(col("app_display_name").is_not_null()))
+            .group_by([col("app_id")])
+            .agg([col("app_display_name").min().alias(e::APP_DISPLAY_NAME)]);
+        let signed_in_from = signins
+            .clone()
+            .filter(col("result").eq(lit("success")).and(col("ip_address").is_not_null()))
+            .select([graph_principal("user_id", "service_principal_id"), col("ip_address")])
+            .filter(col("_principal").is_not_null())
+            .unique(None, UniqueKeepStrategy::Any)
+            .with_column(lit(true).alias(e::PRINCIPAL_SIGNED_IN_FROM_IP));
+        Ok(GraphDims { upn_of: dim(upn_of)?, app_of: dim(app_of)?, signed_in_from: dim(signed_in_from)? })
+    }
+
+    fn apply(&self, graph: LazyFrame, uas: LazyFrame, priv_list: &[String]) -> LazyFrame {
+        graph
+            .left_join(uas, col("user_agent"), col("user_agent"))
+            .left_join(self.upn_of.clone(), col("user_id"), col("user_id"))
+            .left_join(self.app_of.clone(), col("app_id"), col("app_id"))
+            .with_column(in_list(col(e::USER_PRINCIPAL_NAME), priv_list).alias(e::USER_IS_PRIVILEGED))
+            .with_column(graph_principal("user_id", "service_principal_id"))
+            .join(
+                self.signed_in_from.clone(),
+                [col("_principal"), col("ip_address")],
+                [col("_principal"), col("ip_address")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_column(col(e::PRINCIPAL_SIGNED_IN_FROM_IP).fill_null(lit(false)))
+    }
 }
 
 #[cfg(test)]
@@ -655,7 +723,7 @@ mod tests {
             cidr: net::Cidr::parse("45.153.160.0/24"),
             asn: None,
         }];
-        let en = enrich(&tables(), &Knowledge::from_policy(policy), &intel, true).unwrap();
+        let en = enrich(&tables(), &Knowledge::from_policy(policy), &intel).unwrap();
         let s = en.table(Table::SignIns).sort(["user_principal_name"], Default::default()).collect().unwrap();
         let b = |c: &str| s.column(c).unwrap().bool().unwrap().iter().collect::<Vec<_>>();
         let t = |c: &str| {

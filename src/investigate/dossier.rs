@@ -144,7 +144,7 @@ fn cut(ds: &Dataset, subject: &Subject) -> Result<BTreeMap<Table, LazyFrame>> {
 /// Build the dossier of `subject` from `ds`.
 pub fn build(ds: &Dataset, subject: &Subject, knowledge: &Knowledge, intel: &[Indicator]) -> Result<Dossier> {
     let tables = cut(ds, subject)?;
-    let en = enrich::enrich(&tables, knowledge, intel, true)?;
+    let en = enrich::enrich(&tables, knowledge, intel)?;
     let mut ctx = SQLContext::new();
     for (t, lf) in &en.tables {
         ctx.register(t.name(), lf.clone());

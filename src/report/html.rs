@@ -615,7 +615,8 @@ mod tests {
     #[test]
     fn overflowing_tables_render_and_count_the_rest() {
         let tables = Table::ALL.into_iter().map(|t| (t, crate::schema::empty_frame(t).lazy())).collect();
-        let enriched = Enriched { tables, privileged_users: Default::default() };
+        let enriched =
+            Enriched { tables, privileged_users: Default::default(), on_disk: false, slice_rows: None };
         let findings: Vec<Finding> = (0..bounds::TABLE_ROWS + 7).map(question).collect();
         let knowledge = crate::enrich::Knowledge::default();
         let dir = std::env::temp_dir().join(format!("entrascope-html-test-{}", std::process::id()));

@@ -268,6 +268,33 @@ fn hostile_log_values_are_escaped_and_neutralised() {
     assert!(!ps1.contains("\u{202E}"));
 }
 
+/// A window larger than the memory limit is enriched chunk by chunk to disk and every rule
+/// scans the spilled files: the findings, incidents, scope, timeline and remediation are the
+/// bytes the in-memory run writes, and the spill directory is gone afterwards.
+#[test]
+fn a_window_larger_than_memory_gives_the_same_results() {
+    let ds = scratch("oc-ds").join("ds");
+    let o = bin().args(["ingest", "-q"]).arg(repo().join("samples")).arg("--out").arg(&ds).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (mem, disk, spill) = (scratch("oc-mem"), scratch("oc-disk"), scratch("oc-spill"));
+    analyze(&[&ds], &mem, &["--memory-limit", "64G"]);
+    let mut cmd = bin();
+    cmd.args(["analyze", "--force", "--rules"]).arg(repo().join("queries")).arg("--out").arg(&disk);
+    cmd.arg(&ds).args(["--memory-limit", "1M", "--spill-dir"]).arg(&spill);
+    let o = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{err}");
+    assert!(err.contains("spilling"), "the spill is announced: {err}");
+    for f in ["findings.jsonl", "incidents.csv", "scope.csv", "timeline.csv", "remediation.csv", "duet.csv"] {
+        assert!(
+            std::fs::read(mem.join(f)).unwrap() == std::fs::read(disk.join(f)).unwrap(),
+            "{f} differs between the in-memory and the spilled run"
+        );
+    }
+    assert!(findings(&disk).len() > 10, "the comparison is not between two empty runs");
+    assert_eq!(std::fs::read_dir(&spill).unwrap().count(), 0, "the spill directory is removed");
+}
+
 #[test]
 fn duet_answers_suppress_and_escalate() {
     let out = scratch("duet1");
