@@ -152,6 +152,28 @@ fn bounds(opts: &LoadOptions) -> Result<(Option<i64>, Option<i64>)> {
     Ok((since, until))
 }
 
+/// The memory raw exports would take once ingested into frames: about their size in bytes
+/// (JSON and CSV shrink into columns about as much as the frames add), ten times that for
+/// compressed files and archives.
+fn raw_memory_estimate(inputs: &[PathBuf]) -> u64 {
+    fn walk(p: &Path, total: &mut u64) {
+        if let Ok(rd) = std::fs::read_dir(p) {
+            for e in rd.flatten() {
+                walk(&e.path(), total);
+            }
+        } else if let Ok(m) = std::fs::metadata(p) {
+            let name = p.to_string_lossy().to_ascii_lowercase();
+            let packed = [".gz", ".zip", ".tgz", ".zst"].iter().any(|x| name.ends_with(x));
+            *total = total.saturating_add(m.len().saturating_mul(if packed { 10 } else { 1 }));
+        }
+    }
+    let mut total = 0;
+    for p in inputs {
+        walk(p, &mut total);
+    }
+    total
+}
+
 /// The memory the enriched tables of a dataset directory would take once collected.
 fn estimate_memory(dataset: &Dataset) -> u64 {
     dataset.disk_bytes.values().sum::<u64>().saturating_mul(MEMORY_PER_PARQUET_BYTE)
@@ -170,8 +192,21 @@ fn human_bytes(b: u64) -> String {
 /// lazy scans otherwise.
 fn open_window(opts: &LoadOptions) -> Result<(Dataset, BTreeMap<Table, LazyFrame>, Residence)> {
     let (since, until) = bounds(opts)?;
-    let dataset = Dataset::open(&opts.inputs, &opts.ingest)?;
     let limit = opts.memory_limit.unwrap_or_else(default_memory_limit);
+    let is_dataset = matches!(opts.inputs.as_slice(), [one] if Dataset::is_dataset_dir(one));
+    let dataset = if !is_dataset && raw_memory_estimate(&opts.inputs) > limit / 2 {
+        let dir = opts.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
+        if opts.ingest.progress {
+            eprintln!(
+                "note: these exports would not fit in half of the {} memory limit; ingesting them to a temporary dataset in {} first (`entrascope ingest … --out DIR` keeps one for later runs)",
+                human_bytes(limit),
+                dir.display()
+            );
+        }
+        Dataset::ingest_to_disk(&opts.inputs, &opts.ingest, &dir)?
+    } else {
+        Dataset::open(&opts.inputs, &opts.ingest)?
+    };
     // Raw inputs were ingested into memory already; a dataset directory is judged by its size.
     let residence = if estimate_memory(&dataset) <= limit / 2 { Residence::Memory } else { Residence::Disk };
     let mut tables = BTreeMap::new();
@@ -195,7 +230,7 @@ fn spill_enriched(
     window: (Option<i64>, Option<i64>),
     dir: &Path,
 ) -> Result<(BTreeMap<Table, LazyFrame>, spill::Spill)> {
-    let spill = spill::Spill::create(dir)?;
+    let spill = spill::Spill::create(dir, "enriched")?;
     let mut out = BTreeMap::new();
     for t in Table::ALL {
         let schema = en.apply(t, empty_frame(t).lazy()).collect_schema()?;

@@ -192,6 +192,8 @@ pub struct Dataset {
     pub report: Option<IngestReport>,
     /// The dataset directory's manifest, when opened from one.
     pub manifest: Option<serde_json::Value>,
+    /// Raw inputs too large for memory were ingested into this temporary dataset.
+    _spill: Option<spill::Spill>,
 }
 
 impl Dataset {
@@ -212,7 +214,28 @@ impl Dataset {
         let tables: BTreeMap<Table, LazyFrame> =
             sink.into_tables()?.into_iter().map(|(t, df)| (t, df.lazy())).collect();
         let pieces = tables.iter().map(|(t, lf)| (*t, vec![lf.clone()])).collect();
-        Ok(Dataset { tables, pieces, disk_bytes: BTreeMap::new(), report: Some(report), manifest: None })
+        Ok(Dataset {
+            tables,
+            pieces,
+            disk_bytes: BTreeMap::new(),
+            report: Some(report),
+            manifest: None,
+            _spill: None,
+        })
+    }
+
+    /// Ingest raw inputs into a temporary parquet dataset under `parent` (removed when the
+    /// dataset is dropped) and scan it: raw exports larger than memory then take the same
+    /// bounded path as a dataset directory.
+    pub fn ingest_to_disk(inputs: &[PathBuf], opts: &ingest::Options, parent: &Path) -> Result<Dataset> {
+        let spill = spill::Spill::create(parent, "dataset")?;
+        let mut sink = ParquetSink::new(spill.dir());
+        let report = ingest::run(inputs, opts, &mut sink)?;
+        sink.finish()?;
+        let mut ds = Self::scan_dir(spill.dir())?;
+        ds.report = Some(report);
+        ds._spill = Some(spill);
+        Ok(ds)
     }
 
     fn open_dir(dir: &Path) -> Result<Dataset> {
@@ -222,6 +245,13 @@ impl Dataset {
         let manifest: serde_json::Value = serde_json::from_str(&text).with_context(|| {
             format!("{} is not valid JSON; re-run entrascope ingest", manifest_path.display())
         })?;
+        let mut ds = Self::scan_dir(dir)?;
+        ds.manifest = Some(manifest);
+        Ok(ds)
+    }
+
+    /// Scan every table of a parquet dataset tree.
+    fn scan_dir(dir: &Path) -> Result<Dataset> {
         let (mut tables, mut pieces, mut disk_bytes) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
         for t in Table::ALL {
             let (scans, bytes) = scan_table(dir, t)?;
@@ -231,7 +261,7 @@ impl Dataset {
             pieces.insert(t, scans);
             disk_bytes.insert(t, bytes);
         }
-        Ok(Dataset { tables, pieces, disk_bytes, report: None, manifest: Some(manifest) })
+        Ok(Dataset { tables, pieces, disk_bytes, report: None, manifest: None, _spill: None })
     }
 
     pub fn table(&self, t: Table) -> LazyFrame {

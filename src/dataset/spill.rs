@@ -21,9 +21,10 @@ pub struct Spill {
 }
 
 impl Spill {
-    /// Create `<parent>/entrascope-spill-<pid>` (a previous run's leftover is replaced).
-    pub fn create(parent: &Path) -> Result<Spill> {
-        let dir = parent.join(format!("entrascope-spill-{}", std::process::id()));
+    /// Create `<parent>/entrascope-spill-<pid>-<what>` (a previous run's leftover is
+    /// replaced).
+    pub fn create(parent: &Path, what: &str) -> Result<Spill> {
+        let dir = parent.join(format!("entrascope-spill-{}-{what}", std::process::id()));
         if dir.exists() {
             fs::remove_dir_all(&dir)
                 .with_context(|| format!("removing the stale spill {}", dir.display()))?;

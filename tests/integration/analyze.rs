@@ -268,9 +268,21 @@ fn hostile_log_values_are_escaped_and_neutralised() {
     assert!(!ps1.contains("\u{202E}"));
 }
 
+/// `analyze` with a 1 MB memory limit (everything spills); its stderr.
+fn analyze_in_1m(input: &Path, out: &Path, spill: &Path) -> String {
+    let mut cmd = bin();
+    cmd.args(["analyze", "--force", "--rules"]).arg(repo().join("queries")).arg("--out").arg(out);
+    cmd.arg(input).args(["--memory-limit", "1M", "--spill-dir"]).arg(spill);
+    let o = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{err}");
+    err
+}
+
 /// A window larger than the memory limit is enriched chunk by chunk to disk and every rule
-/// scans the spilled files: the findings, incidents, scope, timeline and remediation are the
-/// bytes the in-memory run writes, and the spill directory is gone afterwards.
+/// scans the spilled files (user-partitioned rules in slices of about 500 sign-ins): the
+/// findings, incidents, scope, timeline and remediation are the bytes the in-memory run
+/// writes, and the spill directory is gone afterwards. Raw exports too.
 #[test]
 fn a_window_larger_than_memory_gives_the_same_results() {
     let ds = scratch("oc-ds").join("ds");
@@ -278,12 +290,7 @@ fn a_window_larger_than_memory_gives_the_same_results() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (mem, disk, spill) = (scratch("oc-mem"), scratch("oc-disk"), scratch("oc-spill"));
     analyze(&[&ds], &mem, &["--memory-limit", "64G"]);
-    let mut cmd = bin();
-    cmd.args(["analyze", "--force", "--rules"]).arg(repo().join("queries")).arg("--out").arg(&disk);
-    cmd.arg(&ds).args(["--memory-limit", "1M", "--spill-dir"]).arg(&spill);
-    let o = cmd.output().unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{err}");
+    let err = analyze_in_1m(&ds, &disk, &spill);
     assert!(err.contains("spilling"), "the spill is announced: {err}");
     for f in ["findings.jsonl", "incidents.csv", "scope.csv", "timeline.csv", "remediation.csv", "duet.csv"] {
         assert!(
@@ -293,6 +300,23 @@ fn a_window_larger_than_memory_gives_the_same_results() {
     }
     assert!(findings(&disk).len() > 10, "the comparison is not between two empty runs");
     assert_eq!(std::fs::read_dir(&spill).unwrap().count(), 0, "the spill directory is removed");
+
+    // Raw exports over the limit are ingested to a temporary dataset first, then take the
+    // same path: the same bytes as analysing them in memory.
+    let (raw_mem, raw_disk) = (scratch("oc-raw-mem"), scratch("oc-raw-disk"));
+    let samples = repo().join("samples");
+    analyze(&[&samples], &raw_mem, &["--memory-limit", "64G"]);
+    let err = analyze_in_1m(&samples, &raw_disk, &spill);
+    assert!(err.contains("ingesting them to a temporary dataset"), "{err}");
+    for f in
+        ["findings.jsonl", "incidents.csv", "scope.csv", "timeline.csv", "remediation.csv", "rejects.jsonl"]
+    {
+        assert!(
+            std::fs::read(raw_mem.join(f)).unwrap() == std::fs::read(raw_disk.join(f)).unwrap(),
+            "{f} differs between raw inputs in memory and ingested to disk"
+        );
+    }
+    assert_eq!(std::fs::read_dir(&spill).unwrap().count(), 0, "the temporary dataset is removed");
 }
 
 #[test]

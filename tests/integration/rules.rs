@@ -6,7 +6,8 @@
 //!   tests/fixtures/rules/<ID>/near_miss/   look-alike that must not fire
 //!   tests/fixtures/rules/<ID>/policy.toml  optional tenant policy for both runs
 //! Snapshots live in tests/integration/snapshots/ (accept with INSTA_UPDATE=always).
-//! `RULES=ID1,ID2` limits the run to those rules while authoring.
+//! `RULES=ID1,ID2` limits the run to those rules while authoring. A rule declaring
+//! `partition:` must also give the same findings run one user at a time.
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,19 @@ fn findings_for(id: &str, inputs: &Path, policy: Option<PathBuf>) -> Vec<entrasc
     assert_eq!(runs.len(), 1, "{id}: rule not selected");
     if let Some(e) = &runs[0].error {
         panic!("{id}: rule failed: {e}");
+    }
+    // A rule that declares `partition: user_principal_name` must give the same findings run
+    // one user at a time (as it runs over a window spilled to disk).
+    if catalog.rules.iter().any(|r| r.meta.id == id && r.meta.partition.is_some()) {
+        let mut en = loaded.enriched;
+        en.slice_rows = Some(1);
+        let (sliced, _) = run::run(&catalog, &en, &loaded.knowledge.policy, &opts).unwrap();
+        assert_eq!(
+            render(&sliced),
+            render(&findings),
+            "{id} declares partition: but its findings differ when run one user at a time on {}",
+            inputs.display()
+        );
     }
     findings
 }
