@@ -43,7 +43,7 @@ timed() { # label, then the command; prints "seconds peak_kib"
 }
 
 rules_seconds() {
-  python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print("%.1f" % sum(r.get("seconds",0) for r in m.get("rules",[])))' "$1/manifest.json"
+  python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print("%.1f" % sum(r["seconds"] for r in m["rules"]["per_rule"]))' "$1/manifest.json"
 }
 
 printf '%-8s %10s %9s | %-22s %9s %9s %9s %9s | %9s %9s %7s\n' users sign-ins parquet run analyze_s rules_s peak_MiB incidents core_s duckdb_s ratio
@@ -58,7 +58,7 @@ for users in $sizes; do
     touch "$dir/.done"
   fi
   rows=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tables"]["signins"]["loaded"])' "$dir/ds/manifest.json")
-  size=$(du -sm "$dir/ds" | cut -f1)
+  size=$(du -smL "$dir/ds" | cut -f1)
 
   runs=("bounded --memory-limit $limit")
   [ $first = 1 ] && runs+=("memory --memory-limit 1T")
@@ -76,7 +76,7 @@ for users in $sizes; do
       read -r duck _ < <(timed python3 scripts/scale-duckdb.py "$dir/ds")
       ratio=$(python3 -c "print('%.2f' % ($core_s / $duck))")
     fi
-    printf '%-8s %10s %8sM | %-22s %9s %9s %9s %9s | %9s %9s %7s\n' "$users" "$rows" "$size" "$name ($limit)" \
+    printf '%-8s %10s %8sM | %-22s %9s %9s %9s %9s | %9s %9s %7s\n' "$users" "$rows" "$size" "$name (${flags#--memory-limit })" \
       "$secs" "$(rules_seconds "$dir/out-$name")" "$((kib / 1024))" "$incidents" "$core_s" "$duck" "$ratio"
   done
   if [ $first = 1 ]; then
@@ -87,4 +87,4 @@ for users in $sizes; do
   fi
   first=0
 done
-echo "ratio = entrascope's four core rules / DuckDB's four equivalent queries, same parquet, same run (lower is better)"
+echo "ratio = entrascope detect with the four core rules (load, baseline, enrichment and rules) / DuckDB's four bare queries, same parquet, same run (lower is better)"
