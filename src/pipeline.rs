@@ -1,6 +1,9 @@
 //! The stages every analysing command shares: open the inputs (dataset or raw files), cut
 //! the time window, decide what may be assumed (policy over learned baseline), load intel,
-//! enrich. One call, one type out.
+//! enrich. One call, one type out. It also decides where the window lives under
+//! `--memory-limit`: collected in memory, or enriched chunk by chunk into spilled parquet
+//! that rules scan (raw exports too large for memory are first ingested to a temporary
+//! dataset).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

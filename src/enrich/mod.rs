@@ -5,8 +5,9 @@
 //! user privileged; is this country, network or device usual for this user — are computed
 //! once per distinct key into small dimension tables (IPs, user agents, user×country,
 //! user×ASN, user×device, app×source) and joined onto the canonical tables as columns (see
-//! `schema::enriched`). Rows are never widened by hand: the joins are part of each table's
-//! lazy plan, so a rule reading three columns only pays for three columns.
+//! `schema::enriched`). [`Enricher`] holds those dimensions, collected once, and applies
+//! them to any slice of a table: the whole window when it fits in memory, or chunk by chunk
+//! when the pipeline spills a window larger than memory to disk.
 //!
 //! What the rules may assume comes from [`Knowledge`]: the customer's policy over the
 //! baseline learned from the logs (`baseline`), each fact labelled with where it came from.
