@@ -81,9 +81,21 @@ pub struct LoadOptions {
     pub spill_dir: Option<PathBuf>,
 }
 
+impl LoadOptions {
+    /// `--memory-limit`, or the default (half of RAM).
+    fn limit(&self) -> u64 {
+        self.memory_limit.unwrap_or_else(default_memory_limit)
+    }
+
+    /// `--spill-dir`, or the system temporary directory.
+    fn spill_parent(&self) -> PathBuf {
+        self.spill_dir.clone().unwrap_or_else(std::env::temp_dir)
+    }
+}
+
 /// Where the enriched window lives while rules run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Residence {
+enum Residence {
     /// Collected once into memory and shared by every rule (fast; the window fits).
     Memory,
     /// Enriched chunk by chunk into parquet files that every rule scans lazily.
@@ -99,8 +111,7 @@ pub struct Loaded {
     pub enriched: Enriched,
     /// The window actually applied, in UTC microseconds.
     pub window: (Option<i64>, Option<i64>),
-    /// Where the enriched window lives, and the spill directory kept alive while it does.
-    pub residence: Residence,
+    /// The spill directory of an enriched window kept on disk, alive while the tables are.
     _spill: Option<spill::Spill>,
 }
 
@@ -157,24 +168,16 @@ fn bounds(opts: &LoadOptions) -> Result<(Option<i64>, Option<i64>)> {
 
 /// The memory raw exports would take once ingested into frames: about their size in bytes
 /// (JSON and CSV shrink into columns about as much as the frames add), ten times that for
-/// compressed files and archives.
-fn raw_memory_estimate(inputs: &[PathBuf]) -> u64 {
-    fn walk(p: &Path, total: &mut u64) {
-        if let Ok(rd) = std::fs::read_dir(p) {
-            for e in rd.flatten() {
-                walk(&e.path(), total);
-            }
-        } else if let Ok(m) = std::fs::metadata(p) {
-            let name = p.to_string_lossy().to_ascii_lowercase();
-            let packed = [".gz", ".zip", ".tgz", ".zst"].iter().any(|x| name.ends_with(x));
-            *total = total.saturating_add(m.len().saturating_mul(if packed { 10 } else { 1 }));
-        }
-    }
-    let mut total = 0;
-    for p in inputs {
-        walk(p, &mut total);
-    }
-    total
+/// compressed files and archives. The files are found as ingest will find them.
+fn raw_memory_estimate(inputs: &[PathBuf]) -> Result<u64> {
+    let packed = |p: &Path| {
+        let name = p.to_string_lossy().to_ascii_lowercase();
+        [".gz", ".zip", ".tgz", ".zst"].iter().any(|x| name.ends_with(x))
+    };
+    Ok(ingest::source::discover(inputs)?
+        .iter()
+        .map(|f| f.size.saturating_mul(if packed(&f.path) { 10 } else { 1 }))
+        .fold(0u64, u64::saturating_add))
 }
 
 /// The memory the enriched tables of a dataset directory would take once collected.
@@ -195,10 +198,10 @@ fn human_bytes(b: u64) -> String {
 /// lazy scans otherwise.
 fn open_window(opts: &LoadOptions) -> Result<(Dataset, BTreeMap<Table, LazyFrame>, Residence)> {
     let (since, until) = bounds(opts)?;
-    let limit = opts.memory_limit.unwrap_or_else(default_memory_limit);
+    let limit = opts.limit();
     let is_dataset = matches!(opts.inputs.as_slice(), [one] if Dataset::is_dataset_dir(one));
-    let dataset = if !is_dataset && raw_memory_estimate(&opts.inputs) > limit / 2 {
-        let dir = opts.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let dataset = if !is_dataset && raw_memory_estimate(&opts.inputs)? > limit / 2 {
+        let dir = opts.spill_parent();
         if opts.ingest.progress {
             eprintln!(
                 "note: these exports would not fit in half of the {} memory limit; ingesting them to a temporary dataset in {} first (`entrascope ingest … --out DIR` keeps one for later runs)",
@@ -275,24 +278,10 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded> {
     knowledge.given_sha256 = sha;
     let enricher = enrich::Enricher::new(&tables, &knowledge, &intel)?;
     let (enriched, spilled) = match residence {
-        Residence::Memory => {
-            let mut out = BTreeMap::new();
-            for t in Table::ALL {
-                out.insert(t, enricher.apply(t, tables[&t].clone()).collect()?.lazy());
-            }
-            (
-                Enriched {
-                    tables: out,
-                    privileged_users: enricher.into_privileged_users(),
-                    on_disk: false,
-                    slice_rows: None,
-                },
-                None,
-            )
-        }
+        Residence::Memory => (enricher.collect(&tables)?, None),
         Residence::Disk => {
-            let dir = opts.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
-            let limit = opts.memory_limit.unwrap_or_else(default_memory_limit);
+            let dir = opts.spill_parent();
+            let limit = opts.limit();
             if opts.ingest.progress {
                 eprintln!(
                     "note: the enriched window would need about {} of memory, more than half of the {} limit; spilling it to {} and running rules one at a time (raise --memory-limit to keep it in memory)",
@@ -313,7 +302,7 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded> {
             )
         }
     };
-    Ok(Loaded { dataset, knowledge, intel, enriched, window: (since, until), residence, _spill: spilled })
+    Ok(Loaded { dataset, knowledge, intel, enriched, window: (since, until), _spill: spilled })
 }
 
 #[cfg(test)]

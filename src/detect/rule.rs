@@ -212,10 +212,10 @@ pub enum Engine {
     Native,
 }
 
-/// The metadata block of a rule file.
 /// The one column rules may be partitioned by (see [`Meta::partition`]).
 pub const PARTITION_USER: &str = "user_principal_name";
 
+/// The metadata block of a rule file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {

@@ -244,20 +244,23 @@ fn collect_rule(rule: &Rule, en: &Enriched, policy: &Policy, slices: &[Vec<Strin
     if slices.len() < 2 {
         return whole();
     }
+    // The tables that carry the key (canonically or as an enrichment column) are cut to
+    // each slice; the others are read whole.
+    let keyed: Vec<Table> = Table::ALL
+        .into_iter()
+        .filter(|t| {
+            t.doc().columns.iter().any(|c| c.name == key)
+                || crate::schema::enriched::columns(t.name()).iter().any(|c| c.name == key)
+        })
+        .collect();
     let mut out: Option<DataFrame> = None;
     for users in slices {
-        let tables: BTreeMap<Table, LazyFrame> = en
-            .tables
-            .iter()
-            .map(|(t, lf)| {
-                let has = t.doc().columns.iter().any(|c| c.name == key)
-                    || crate::schema::enriched::columns(t.name()).iter().any(|c| c.name == key);
-                (
-                    *t,
-                    if has { lf.clone().filter(crate::enrich::in_list(col(key), users)) } else { lf.clone() },
-                )
-            })
-            .collect();
+        let mut tables = en.tables.clone();
+        for t in &keyed {
+            if let Some(lf) = tables.get_mut(t) {
+                *lf = lf.clone().filter(crate::enrich::in_list(col(key), users));
+            }
+        }
         let part = plan(rule, &tables, policy)?.collect()?;
         match &mut out {
             None => out = Some(part),

@@ -462,6 +462,15 @@ impl Enricher {
         self.privileged
     }
 
+    /// Every table of `tables` enriched and collected into memory (the window fits).
+    pub fn collect(self, tables: &BTreeMap<Table, LazyFrame>) -> Result<Enriched> {
+        let mut out = BTreeMap::new();
+        for t in Table::ALL {
+            out.insert(t, self.apply(t, tables[&t].clone()).collect()?.lazy());
+        }
+        Ok(Enriched { tables: out, privileged_users: self.privileged, on_disk: false, slice_rows: None })
+    }
+
     /// `rows` of table `t` with its enrichment columns, canonical columns first, then the
     /// enrichment in the documented order.
     pub fn apply(&self, t: Table, rows: LazyFrame) -> LazyFrame {
@@ -598,12 +607,7 @@ fn bool_false(c: &str) -> Expr {
 
 /// Every table enriched and collected into memory (the window fits).
 pub fn enrich(tables: &BTreeMap<Table, LazyFrame>, kn: &Knowledge, intel: &[Indicator]) -> Result<Enriched> {
-    let en = Enricher::new(tables, kn, intel)?;
-    let mut out = BTreeMap::new();
-    for t in Table::ALL {
-        out.insert(t, en.apply(t, tables[&t].clone()).collect()?.lazy());
-    }
-    Ok(Enriched { tables: out, privileged_users: en.privileged, on_disk: false, slice_rows: None })
+    Enricher::new(tables, kn, intel)?.collect(tables)
 }
 
 /// Graph requests carry ids only: the caller's UPN and the app's name come from the sign-ins
